@@ -28,6 +28,7 @@ struct IpPrefix {
   IpAddress address;
   uint8_t length = 0;  // 0..32 or 0..128
 
+  // True when `a` is of the same family and its first `length` bits match.
   bool contains(const IpAddress& a) const;
   std::string to_string() const;
   friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
@@ -45,9 +46,10 @@ class KeyMaterial {
   KeyMaterial() = default;
   explicit KeyMaterial(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
   KeyMaterial(const KeyMaterial&) = default;
-  KeyMaterial& operator=(const KeyMaterial&) = default;
+  // Assignments wipe the bytes they replace before releasing them.
+  KeyMaterial& operator=(const KeyMaterial& other);
   KeyMaterial(KeyMaterial&&) noexcept = default;
-  KeyMaterial& operator=(KeyMaterial&&) noexcept = default;
+  KeyMaterial& operator=(KeyMaterial&& other) noexcept;
   ~KeyMaterial();
 
   const std::vector<uint8_t>& bytes() const { return bytes_; }
@@ -56,14 +58,16 @@ class KeyMaterial {
   friend bool operator==(const KeyMaterial& a, const KeyMaterial& b);
 
  private:
+  void wipe() noexcept;
+
   std::vector<uint8_t> bytes_;
 };
 
 struct DataplaneConfig {
-  std::vector<std::string> eal;     // EAL arguments; arguments after `--` replace them
-  std::vector<unsigned> workers;    // worker lcore ids; the main lcore is another one
-  unsigned burst = 32;              // 1..256
-  unsigned mempool_mbufs = 16383;   // mbufs in the packet pool (2^n - 1 is optimal)
+  std::vector<std::string> eal;    // EAL arguments; arguments after `--` replace them
+  std::vector<unsigned> workers;   // worker lcore ids; the main lcore is another one
+  unsigned burst = 32;             // 1..256
+  unsigned mempool_mbufs = 16383;  // mbufs in the packet pool (2^n - 1 is optimal)
 };
 
 enum class PortRole : uint8_t { kAccess, kCore };
@@ -71,11 +75,11 @@ enum class PortRole : uint8_t { kAccess, kCore };
 struct PortConfig {
   std::string name;
   PortRole role = PortRole::kAccess;
-  std::string device;                 // any DPDK device string: PCI address or vdev spec
+  std::string device;  // any DPDK device string: PCI address or vdev spec
   MacAddress mac;
-  std::vector<IpPrefix> addresses;    // the SC's own addresses, with the on-link prefix length
-  MacAddress gateway_mac;             // next hop for everything sent out of this port
-  int line = 0;                       // where it was defined, for later diagnostics
+  std::vector<IpPrefix> addresses;  // the SC's own addresses, with the on-link prefix length
+  MacAddress gateway_mac;           // next hop for everything sent out of this port
+  int line = 0;                     // where it was defined, for later diagnostics
 };
 
 struct NeighborConfig {
@@ -101,17 +105,18 @@ struct SaConfig {
   IpAddress local;   // outer address on the SC
   IpAddress remote;  // outer address of the SI (its public address behind NAT)
   Proposal proposal = Proposal::kAes128Gcm16;
-  KeyMaterial key;   // AES key only (16 or 32 bytes)
+  KeyMaterial key;  // AES key only (16 or 32 bytes)
   std::array<uint8_t, 4> salt{};
   bool esn = false;
-  uint32_t replay_window = 1024;  // 0 = anti-replay off, else a power of two in 64..4096
+  uint32_t replay_window = 1024;  // 0 = anti-replay off, else a power of two in 64..4096;
+                                  // the loader sets 0 on outbound SAs
   bool nat_t = false;
-  uint16_t local_port = 4500;     // UDP encapsulation ports, NAT-T only
+  uint16_t local_port = 4500;  // UDP encapsulation ports, NAT-T only
   uint16_t remote_port = 4500;
   SaMode mode = SaMode::kTransport;
-  IpPrefix local_ts;              // defaults to local/32 or /128
-  IpPrefix remote_ts;             // defaults to remote/32 or /128
-  uint64_t life_bytes = 0;        // 0 = no limit
+  IpPrefix local_ts;        // defaults to local/32 or /128
+  IpPrefix remote_ts;       // defaults to remote/32 or /128
+  uint64_t life_bytes = 0;  // 0 = no limit
   uint64_t life_packets = 0;
   uint64_t soft_life_bytes = 0;
   uint64_t soft_life_packets = 0;
@@ -122,20 +127,20 @@ struct SessionConfig {
   std::string identity;
   uint32_t sa_in = 0;
   uint32_t sa_out = 0;
-  uint16_t tunnel_id = 0;        // the SC's ids: what arrives in received L2TP headers
+  uint16_t tunnel_id = 0;  // the SC's ids: what arrives in received L2TP headers
   uint16_t session_id = 0;
-  uint16_t peer_tunnel_id = 0;   // the SI's ids: what the SC sends
+  uint16_t peer_tunnel_id = 0;  // the SI's ids: what the SC sends
   uint16_t peer_session_id = 0;
   std::vector<IpPrefix> prefixes;
   uint16_t mtu = 1500;
-  uint16_t peer_port = 1701;     // the SI's L2TP UDP port
+  uint16_t peer_port = 1701;  // the SI's L2TP UDP port
   int line = 0;
 };
 
 // Present only when the control plane owns the tables (control-plane issue).
 struct ControlConfig {
-  std::string socket;            // operator unix socket of softwire-cp
-  std::string metrics_listen;    // "host:port" for Prometheus; empty = off
+  std::string socket;          // operator unix socket of softwire-cp
+  std::string metrics_listen;  // "host:port" for Prometheus; empty = off
   bool session_metrics = false;
 };
 
@@ -148,7 +153,11 @@ struct Config {
   std::vector<SaConfig> sas;
   std::vector<SessionConfig> sessions;
   std::optional<ControlConfig> control;
+  // The loader sorts sas by (direction, spi) and sets this; find_sa then
+  // binary-searches. Hand-built configs may leave it false (linear search).
+  bool sas_sorted = false;
 
+  // O(log n) when sas_sorted, O(n) otherwise.
   const SaConfig* find_sa(uint32_t spi, Direction d) const;
   const PortConfig* find_port(const std::string& name) const;
 };
