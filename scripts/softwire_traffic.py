@@ -146,6 +146,12 @@ class Sa:
     next_seq: int = 1  # next 64-bit sequence number to send (SI for in, SC for out)
     top: int = 0  # highest authenticated sequence number (in SAs)
     seen: set = field(default_factory=set)
+    # The window as of the last Scenario.burst_gap(): the SC pre-checks a
+    # whole burst against the window it had when the burst began, so
+    # outcomes that differ between that state and the current one depend on
+    # burst boundaries; Scenario.up refuses them.
+    gap_top: int = 0
+    gap_seen: frozenset = frozenset()
     _scapy_sa: object = None
 
     def __post_init__(self):
@@ -223,28 +229,30 @@ class Sa:
         return bool((self.soft_life_packets and self.packets >= self.soft_life_packets)
                     or (self.soft_life_bytes and self.bytes >= self.soft_life_bytes))
 
-    def infer_hi(self, lo: int) -> int:
+    def infer_hi(self, lo: int, top: int | None = None) -> int:
         """RFC 4303 Appendix A: the high 32 bits a receiver infers for `lo`
         from its window; -1 when it would underflow. Scenarios must only
         send ESN numbers the receiver can infer (checked in Scenario.up)."""
         w = self.replay_window or 64
-        th, tl = self.top >> 32, self.top & 0xFFFFFFFF
+        top = self.top if top is None else top
+        th, tl = top >> 32, top & 0xFFFFFFFF
         if tl >= w - 1:
             return th if lo >= tl - w + 1 else th + 1
         return th - 1 if lo >= (tl - w + 1) % 2**32 else th
 
-    def is_replay(self, seq: int) -> bool:
+    def is_replay(self, seq: int, at_gap: bool = False) -> bool:
         """RFC 4303 §3.4.3 window over the full (ESN-extended) number: the
         window covers top-W+1 .. top; seq 0 is never valid."""
+        top, seen = (self.gap_top, self.gap_seen) if at_gap else (self.top, self.seen)
         if self.replay_window == 0:
             return False
         if seq == 0:
             return True
-        if seq > self.top:
+        if seq > top:
             return False
-        if seq + self.replay_window <= self.top:
+        if seq + self.replay_window <= top:
             return True
-        return seq in self.seen
+        return seq in seen
 
     def accept(self, seq: int, payload_len: int):
         """An authenticated, non-replayed packet: advance window, count."""
@@ -770,9 +778,15 @@ class Scenario:
 
         # --- the model, in the contract's order ---
         n = note or f"up spi={sa.spi:#x} seq={seq}"
-        if sa.configured and sa.esn and use_udp == sa.nat_t and sa.infer_hi(seq & 0xFFFFFFFF) != seq >> 32:
+        if sa.configured and sa.esn and use_udp == sa.nat_t and (
+                sa.infer_hi(seq & 0xFFFFFFFF) != seq >> 32
+                or sa.infer_hi(seq & 0xFFFFFFFF, sa.gap_top) != seq >> 32):
             raise ScenarioError(f"{n}: ESN seq {seq:#x} cannot be inferred by the receiver "
-                                f"(window top {sa.top:#x})")
+                                f"(window top {sa.top:#x}, at the last burst gap {sa.gap_top:#x}): "
+                                "add a burst_gap() after the jump")
+        if sa.configured and tamper and sa.is_replay(seq) != sa.is_replay(seq, at_gap=True):
+            raise ScenarioError(f"{n}: forged replay whose verdict (replay or auth_failed) depends "
+                                "on burst boundaries: add a burst_gap() before it")
         if dry:
             return frame
         if not sa.configured:
@@ -788,8 +802,12 @@ class Scenario:
             model = "drop:auth_failed"
             sa.auth_failed += 1
         else:
-            sa.accept(seq, len(payload))
-            if padding is not None and padding != bytes(range(1, len(padding) + 1)):
+            bad_pad = padding is not None and padding != bytes(range(1, len(padding) + 1))
+            # INTERPRETATION: SA bytes = the ESP payload without padding,
+            # pad length and next header; with invalid padding the padding
+            # cannot be told apart, so the whole plaintext counts.
+            sa.accept(seq, len(payload) + len(padding) + 2 if bad_pad else len(payload))
+            if bad_pad:
                 model = "drop:bad_padding"
             elif plain is not None:
                 model = plain_outcome
@@ -994,6 +1012,18 @@ class Scenario:
             (self.up_raw if port is self.access else self.down_raw)(f, "reply:nd", f"nd {target}", reply=r)
         else:
             (self.up_raw if port is self.access else self.down_raw)(f, "drop:not_for_us", f"nd {target}")
+
+    def burst_gap(self, n: int | None = None):
+        """2 bursts of frames the SC drops as not_for_us (another unicast
+        MAC) on the access port: whatever follows is pre-checked against a
+        window that already holds everything before the gap."""
+        n = n or 2 * self.burst
+        f = bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:98") /
+                  IP(src="192.0.2.250", dst="198.51.100.1", proto=50) / Raw(b"\0" * 32))
+        for _ in range(n):
+            self._input(self.access, f, "drop:not_for_us", "burst gap", None)
+        for sa in self.sas:
+            sa.gap_top, sa.gap_seen = sa.top, frozenset(sa.seen)
 
     # ---- output --------------------------------------------------------
     def ambiguous_drops(self, reasons: list[str], count: int):
@@ -1506,7 +1536,10 @@ def scenario_v4_over_v6() -> Scenario:
                    proposal="aes256gcm16", esn=True, replay_window=4096)
     s = sc.add_session(si, "si2@example.net", 7, 10, ["10.2.0.0/24"], mtu=1500)
     a = "10.2.0.7"
-    seqs = [0xFFFF0000] + list(range(0xFFFFFFF0, 0x100000000)) + list(range(0x100000000, 0x100000010))
+    sc.up(s, udp4(a, "198.18.0.1", payload=b"jump"), seq=0xFFFF0000, expect="forward",
+          note="ESN jump to 0xffff0000")
+    sc.burst_gap()
+    seqs = list(range(0xFFFFFFF0, 0x100000000)) + list(range(0x100000000, 0x100000010))
     for q in seqs:
         sc.up(s, udp4(a, "198.18.0.1", payload=q.to_bytes(8, "big")), seq=q, expect="forward",
               note=f"ESN seq {q:#x}")
@@ -1535,7 +1568,10 @@ def scenario_v6_over_v6() -> Scenario:
     for i in range(6):
         sc.up(s, udp6("2001:db8:5::1", "2001:db8:ff::1", payload=b"g" * (i + 1)), expect="forward")
         sc.up(s6, udp6("2001:db8:6::1", "2001:db8:ff::1", payload=b"h" * (i + 1)), expect="forward")
-    for q in (0x7FFFFFF0, 0xFFFFFFF0, 0xFFFFFFFF, 0x100000005, 0x100000006):
+    sc.up(s6, udp6("2001:db8:6::1", "2001:db8:ff::1"), seq=0x7FFFFFF0, expect="forward",
+          note="GMAC ESN jump")
+    sc.burst_gap()
+    for q in (0xFFFFFFF0, 0xFFFFFFFF, 0x100000005, 0x100000006):
         sc.up(s6, udp6("2001:db8:6::1", "2001:db8:ff::1"), seq=q, expect="forward",
               note=f"GMAC ESN seq {q:#x}")
     sc.up(s, udp6("2001:db8:5::1", "2001:db8:ff::1"), tamper="icv", expect="drop:auth_failed")
@@ -1804,6 +1840,7 @@ def scenario_replay() -> Scenario:
     sc.up(s, g(), seq=n + 100 + 5000, tamper="body", expect="drop:auth_failed", note="forged far ahead")
     sc.up(s, g(), seq=n + 50, expect="forward", note="inside the window, not seen")
     sc.up(s, g(), seq=n + 50, expect="drop:replay", note="now seen")
+    sc.burst_gap()
     sc.up(s, g(), seq=n + 100, tamper="icv", expect="drop:replay",
           note="replayed and forged: the pre-check drops it as replay")
     si0 = sc.add_si("nowin", "192.0.2.10", spi_in=0x1010, spi_out=0x2010, replay_window=0)
