@@ -18,7 +18,6 @@ using proto::store_be16;
 using proto::store_be32;
 
 constexpr uint8_t kNdRouterSolicitation = 133;
-constexpr uint8_t kNdRouterAdvertisement = 134;
 constexpr uint8_t kNdNeighborSolicitation = 135;
 constexpr uint8_t kNdNeighborAdvertisement = 136;
 constexpr uint8_t kNdRedirect = 137;
