@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
