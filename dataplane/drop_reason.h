@@ -40,7 +40,8 @@ namespace softwire::dp {
   X(seq_exhausted, "outbound sequence numbers exhausted (32-bit, no ESN)")                    \
   X(no_buffer_space, "not enough mbuf headroom or tailroom for encapsulation")                \
   X(handoff_full, "ring to the worker that owns the SA is full")                              \
-  X(tx_full, "transmit queue full")
+  X(tx_full, "transmit queue full")                                                           \
+  X(crypto_error, "crypto engine rejected the operation (key built for another code path)")
 
 // X(name, help)
 #define SOFTWIRE_PUNT_KINDS(X)                                      \

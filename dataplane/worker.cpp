@@ -27,7 +27,8 @@ void WorkerContext::flush_all() {
 }
 
 unsigned poll_once(WorkerContext& w) {
-  rte_mbuf* pkts[kMaxBurst];
+  // dataplane.burst may be up to 256; the pipelines process it 64 at a time.
+  rte_mbuf* pkts[kMaxRxBurst];
   unsigned received = 0;
   const auto queue = static_cast<uint16_t>(w.index);
   for (uint16_t p = 0; p < w.state.ports.size(); ++p) {

@@ -21,7 +21,8 @@
 
 namespace softwire::dp {
 
-inline constexpr uint16_t kMaxBurst = 64;
+inline constexpr uint16_t kMaxBurst = 64;     // packets a stage processes at once
+inline constexpr uint16_t kMaxRxBurst = 256;  // largest dataplane.burst the config accepts
 
 class WorkerContext {
  public:

@@ -69,7 +69,7 @@ UPSTREAM_DROPS = [
     "bad_padding", "bad_next_header", "dummy_packet", "malformed_inner",
     "selector_mismatch", "malformed_l2tp", "unknown_session",
     "session_sa_mismatch", "malformed_ppp", "spoofed_source", "ttl_expired",
-    "tx_full", "handoff_full",
+    "tx_full", "handoff_full", "crypto_error",
 ]
 DOWNSTREAM_DROPS = ["no_route", "mtu_exceeded", "seq_exhausted", "no_buffer_space"]
 DROP_REASONS = UPSTREAM_DROPS + [r for r in DOWNSTREAM_DROPS if r not in UPSTREAM_DROPS]

@@ -93,8 +93,12 @@ bool finish(WorkerContext& w, rte_mbuf* m, crypto::AeadStatus status) {
   MbufMeta& md = meta(m);
   SaState& sa = w.state.sas[md.sa_index];
   if (status != crypto::AeadStatus::ok) [[unlikely]] {
-    sa.auth_failed.add();
-    w.drop(m, DropReason::auth_failed);
+    if (status == crypto::AeadStatus::auth_failed) {
+      sa.auth_failed.add();
+      w.drop(m, DropReason::auth_failed);
+    } else {
+      w.drop(m, DropReason::crypto_error);
+    }
     return false;
   }
   // An earlier packet of this burst may have reached the hard limit.

@@ -140,8 +140,8 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     if (sa.gmac && sa.esn) proto::store_be32(rte_pktmbuf_mtod(m, uint8_t*), sa.spi);
     if (ops[i].status != crypto::AeadStatus::ok) [[unlikely]] {
       // Only an op the engine considers invalid (a key built for another
-      // code path): the SA is unusable, as if expired.
-      w.drop(m, DropReason::sa_expired);
+      // code path): the SA is unusable.
+      w.drop(m, DropReason::crypto_error);
       continue;
     }
     pkts[out++] = m;
