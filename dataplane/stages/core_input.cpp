@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "dataplane/handoff.h"
 #include "dataplane/mbuf_meta.h"
 #include "dataplane/proto/ethernet.h"
 #include "dataplane/proto/ipv4.h"
@@ -47,27 +48,6 @@ struct Candidate {
   uint8_t v6;
   uint8_t tcp_first;  // TCP, and the segment's header is in this packet
 };
-
-// Hands packets of foreign SAs to their owners, one burst enqueue per owner.
-void hand_off(WorkerContext& w, rte_mbuf** pkts, uint16_t* owners, uint16_t n) {
-  while (n > 0) {
-    const uint16_t owner = owners[0];
-    rte_mbuf* batch[kMaxBurst];
-    uint16_t count = 0, rest = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-      if (owners[i] == owner) {
-        batch[count++] = pkts[i];
-      } else {
-        pkts[rest] = pkts[i];
-        owners[rest++] = owners[i];
-      }
-    }
-    const unsigned sent = rte_ring_enqueue_burst(
-        w.state.handoff_down[owner], reinterpret_cast<void* const*>(batch), count, nullptr);
-    for (unsigned i = sent; i < count; ++i) w.drop(batch[i], DropReason::handoff_full);
-    n = rest;
-  }
-}
 
 }  // namespace
 
@@ -223,7 +203,7 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
     pkts[out++] = m;
   }
   if (n_foreign > 0) [[unlikely]]
-    hand_off(w, foreign, foreign_owner, n_foreign);
+    hand_off(w, w.state.handoff_down, foreign, foreign_owner, n_foreign);
   return out;
 }
 

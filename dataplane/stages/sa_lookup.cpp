@@ -2,6 +2,7 @@
 
 #include <rte_ring.h>
 
+#include "dataplane/handoff.h"
 #include "dataplane/mbuf_meta.h"
 #include "dataplane/proto/bytes.h"
 #include "dataplane/proto/esp.h"
@@ -18,27 +19,6 @@ proto::ConstBytes esp_bytes(const rte_mbuf* m) {
   const uint16_t offset = meta(const_cast<rte_mbuf*>(m)).esp_offset;
   return {rte_pktmbuf_mtod(m, const uint8_t*) + offset,
           static_cast<size_t>(rte_pktmbuf_data_len(m) - offset)};
-}
-
-// Enqueues the packets for other workers, one bulk enqueue per owner.
-void hand_off(WorkerContext& w, rte_mbuf** pkts, uint16_t* owners, uint16_t n) {
-  rte_mbuf* batch[kMaxBurst];
-  while (n > 0) {
-    const uint16_t owner = owners[0];
-    uint16_t count = 0, rest = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-      if (owners[i] == owner) {
-        batch[count++] = pkts[i];
-      } else {
-        pkts[rest] = pkts[i];
-        owners[rest++] = owners[i];
-      }
-    }
-    const unsigned sent = rte_ring_enqueue_burst(
-        w.state.handoff_up[owner], reinterpret_cast<void* const*>(batch), count, nullptr);
-    for (unsigned i = sent; i < count; ++i) w.drop(batch[i], DropReason::handoff_full);
-    n = rest;
-  }
 }
 
 }  // namespace
@@ -86,7 +66,7 @@ uint16_t sa_lookup(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       owners[other_count++] = sa.owner;
     }
   }
-  if (other_count != 0) hand_off(w, others, owners, other_count);
+  if (other_count != 0) hand_off(w, w.state.handoff_up, others, owners, other_count);
   return kept;
 }
 
