@@ -36,11 +36,14 @@ using namespace softwire;
 
 // The one piece of process-wide state: a signal handler can reach nothing else.
 volatile std::sig_atomic_t g_signalled = 0;
-extern "C" void on_signal(int) { g_signalled = 1; }
+extern "C" void on_signal(int) {
+  g_signalled = 1;
+}
 
 struct Options {
   std::string config_path;
   double run_for = 0;  // seconds; 0 = until SIGINT/SIGTERM
+  double warmup = -1;  // seconds; >= 0 adds a measurement window to the stats
   std::string stats_json;
   std::vector<std::string> eal_override;
 };
@@ -50,6 +53,8 @@ void usage(std::ostream& out) {
          "  -c FILE            configuration (libconfig)\n"
          "  --run-for SECONDS  stop after this long (default: until SIGINT/SIGTERM)\n"
          "  --stats-json FILE  write every counter to FILE at exit\n"
+         "  --warmup SECONDS   benchmarks: the stats add port rates measured from\n"
+         "                     this point to the stop (with --run-for)\n"
          "  -- EAL args        replace the configuration's dataplane.eal\n";
 }
 
@@ -69,7 +74,14 @@ bool parse_options(int argc, char** argv, Options& o) {
       const std::string v = value("--run-for");
       size_t used = 0;
       o.run_for = std::stod(v, &used);
-      if (used != v.size() || o.run_for < 0) throw std::invalid_argument("--run-for: bad number " + v);
+      if (used != v.size() || o.run_for < 0)
+        throw std::invalid_argument("--run-for: bad number " + v);
+    } else if (a == "--warmup") {
+      const std::string v = value("--warmup");
+      size_t used = 0;
+      o.warmup = std::stod(v, &used);
+      if (used != v.size() || o.warmup < 0)
+        throw std::invalid_argument("--warmup: bad number " + v);
     } else if (a == "--stats-json") {
       o.stats_json = value("--stats-json");
     } else if (a == "-h" || a == "--help") {
@@ -143,9 +155,9 @@ int run(const Options& opt) {
   }
   const auto workers = static_cast<unsigned>(cfg.dataplane.workers.size());
 
-  rte_mempool* pool = rte_pktmbuf_pool_create("softwire_pkts", cfg.dataplane.mempool_mbufs, 256,
-                                               dp::kMbufPrivSize, dp::kMbufDataRoom,
-                                               static_cast<int>(rte_socket_id()));
+  rte_mempool* pool =
+      rte_pktmbuf_pool_create("softwire_pkts", cfg.dataplane.mempool_mbufs, 256, dp::kMbufPrivSize,
+                              dp::kMbufDataRoom, static_cast<int>(rte_socket_id()));
   if (pool == nullptr) {
     std::fprintf(stderr, "softwire-dp: cannot create the mbuf pool (%u mbufs): %s\n",
                  cfg.dataplane.mempool_mbufs, rte_strerror(rte_errno));
@@ -179,10 +191,11 @@ int run(const Options& opt) {
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    std::fprintf(stderr,
-                 "softwire-dp: instance %s: %zu ports, %zu SAs, %zu sessions, %u workers, crypto %s\n",
-                 cfg.instance.c_str(), ports.size(), cfg.sas.size(), cfg.sessions.size(), workers,
-                 std::string(contexts[0]->engine.arch_name()).c_str());
+    std::fprintf(
+        stderr,
+        "softwire-dp: instance %s: %zu ports, %zu SAs, %zu sessions, %u workers, crypto %s\n",
+        cfg.instance.c_str(), ports.size(), cfg.sas.size(), cfg.sessions.size(), workers,
+        std::string(contexts[0]->engine.arch_name()).c_str());
 
     const auto started = std::chrono::steady_clock::now();
     for (unsigned w = 0; w < workers; ++w) {
@@ -192,12 +205,25 @@ int run(const Options& opt) {
 
     // Housekeeping on the main lcore: RCU reclamation, lifetime events, stop.
     LifetimeWatch lifetimes(*state);
+    dp::MeasurementWindow window;
+    bool window_open = false;
     while (!g_signalled) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       state->rcu.reclaim();
       lifetimes.poll();
       const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+      if (opt.warmup >= 0 && !window_open && elapsed.count() >= opt.warmup) {
+        window.begin = dp::port_totals(*state, counters);
+        window.start_s = elapsed.count();
+        window_open = true;
+      }
       if (opt.run_for > 0 && elapsed.count() >= opt.run_for) break;
+    }
+    if (window_open) {  // closed before the workers stop, so it measures full speed
+      window.end = dp::port_totals(*state, counters);
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+      window.seconds = elapsed.count() - window.start_s;
+      window.tsc_hz = rte_get_tsc_hz();
     }
     stop.store(true, std::memory_order_relaxed);
     rte_eal_mp_wait_lcore();
@@ -217,7 +243,8 @@ int run(const Options& opt) {
           while (r != nullptr && rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0)
             rte_pktmbuf_free(m);
         }
-      return dp::stats_json(*state, counters, elapsed.count(), pool);
+      return dp::stats_json(*state, counters, elapsed.count(), pool,
+                            window_open ? &window : nullptr);
     }();
     if (!opt.stats_json.empty()) {
       std::ofstream out(opt.stats_json);

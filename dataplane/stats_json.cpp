@@ -9,11 +9,21 @@ std::string json_quote(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -38,19 +48,48 @@ uint64_t sum(std::span<const WorkerCounters> workers, Get get) {
 
 }  // namespace
 
+std::vector<PortTotals> port_totals(const DataplaneState& state,
+                                    std::span<const WorkerCounters> workers) {
+  std::vector<PortTotals> totals(state.ports.size());
+  for (const auto& w : workers) {
+    for (size_t p = 0; p < totals.size(); ++p) {
+      totals[p].rx_packets += w.ports[p].rx_packets.get();
+      totals[p].tx_packets += w.ports[p].tx_packets.get();
+      totals[p].rx_bytes += w.ports[p].rx_bytes.get();
+      totals[p].tx_bytes += w.ports[p].tx_bytes.get();
+    }
+  }
+  return totals;
+}
+
 std::string stats_json(const DataplaneState& state, std::span<const WorkerCounters> workers,
-                       double elapsed_seconds, const rte_mempool* pool) {
+                       double elapsed_seconds, const rte_mempool* pool,
+                       const MeasurementWindow* window) {
   std::ostringstream o;
   o << "{\"elapsed_s\": " << elapsed_seconds << ",\n \"ports\": {";
+  const std::vector<PortTotals> totals = port_totals(state, workers);
   for (size_t p = 0; p < state.ports.size(); ++p) {
-    auto port_sum = [&](auto field) {
-      return sum(workers, [&](const WorkerCounters& w) -> const Counter& { return w.ports[p].*field; });
-    };
     o << (p ? ", " : "") << json_quote(state.ports[p].name) << ": {"
-      << "\"rx_packets\": " << port_sum(&PortCounters::rx_packets)
-      << ", \"tx_packets\": " << port_sum(&PortCounters::tx_packets)
-      << ", \"rx_bytes\": " << port_sum(&PortCounters::rx_bytes)
-      << ", \"tx_bytes\": " << port_sum(&PortCounters::tx_bytes) << "}";
+      << "\"rx_packets\": " << totals[p].rx_packets << ", \"tx_packets\": " << totals[p].tx_packets
+      << ", \"rx_bytes\": " << totals[p].rx_bytes << ", \"tx_bytes\": " << totals[p].tx_bytes
+      << "}";
+  }
+  if (window != nullptr && window->seconds > 0) {
+    // Rates over the window only, so start-up and warm-up do not count.
+    o << "},\n \"window\": {\"start_s\": " << window->start_s
+      << ", \"seconds\": " << window->seconds << ", \"tsc_hz\": " << window->tsc_hz
+      << ", \"ports\": {";
+    for (size_t p = 0; p < state.ports.size(); ++p) {
+      const PortTotals& b = window->begin[p];
+      const PortTotals& e = window->end[p];
+      const double s = window->seconds;
+      o << (p ? ", " : "") << json_quote(state.ports[p].name) << ": {"
+        << "\"rx_pps\": " << static_cast<double>(e.rx_packets - b.rx_packets) / s
+        << ", \"tx_pps\": " << static_cast<double>(e.tx_packets - b.tx_packets) / s
+        << ", \"rx_bps\": " << static_cast<double>(e.rx_bytes - b.rx_bytes) * 8 / s
+        << ", \"tx_bps\": " << static_cast<double>(e.tx_bytes - b.tx_bytes) * 8 / s << "}";
+    }
+    o << "}";
   }
   o << "},\n \"drops\": {";
   for (size_t r = 0; r < kDropReasonCount; ++r)
@@ -63,8 +102,10 @@ std::string stats_json(const DataplaneState& state, std::span<const WorkerCounte
   o << "},\n \"neighbor\": {\"arp_replies\": "
     << sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.arp_replies; })
     << ", \"nd_replies\": "
-    << sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.nd_replies; }) << "},\n";
-  const uint64_t polls = sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.polls; });
+    << sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.nd_replies; })
+    << "},\n";
+  const uint64_t polls =
+      sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.polls; });
   const uint64_t busy =
       sum(workers, [](const WorkerCounters& w) -> const Counter& { return w.busy_polls; });
   o << " \"workers\": {\"count\": " << workers.size() << ", \"polls\": " << polls
