@@ -1,0 +1,397 @@
+#!/usr/bin/python3
+"""Run DPDK's ipsec-secgw on an ESP transport-mode pcap and measure its rate.
+
+Writes the ipsec-secgw config (inbound transport-mode SAs, one inbound SP per
+SA matching that SA's outer source address, one route for the decrypted
+destination to port 1), starts ipsec-secgw as a DPDK primary process
+(main lcore + one worker lcore, hugepages, ``--file-prefix``) with
+
+    port 0: net_pcap0,rx_pcap=PCAP,infinite_rx=1   (unprotected, -u 0x1)
+    port 1: net_null0                              (protected, output)
+    crypto: crypto_aesni_gcm0                      (intel-ipsec-mb)
+
+and reads both ports' counters twice through the primary's telemetry socket after a
+warm-up. Prints one JSON line:
+
+    {"mode": ..., "sas": N, "rx_pps": ..., "tx_pps": ..., "window_s": ...}
+
+Crypto paths (``--mode``):
+
+* ``cpu-crypto``: librte_ipsec code path (``-l``), SAs ``type cpu-crypto``:
+  the worker calls the cryptodev's synchronous CPU-crypto API inline.
+* ``lookaside``: librte_ipsec code path (``-l``), SAs without a type
+  (= lookaside-none): crypto ops enqueued/dequeued on the software cryptodev.
+* ``legacy``: the application's own ESP code (no ``-l``), lookaside on the
+  software cryptodev.
+
+``--verify`` instead replays the pcap once (no infinite_rx) into a
+``net_pcap`` tx_pcap and checks with scapy that every packet came out as a
+decrypted IPv4/UDP packet.
+
+Hugepages: if fewer than ``--hugepages`` 2 MiB pages are free, the count is
+raised for the run and the previous ``nr_hugepages`` restored at exit (also on
+error or Ctrl-C). hugetlbfs is mounted on /dev/hugepages if nothing is.
+Needs root.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+NR_HUGE = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+FREE_HUGE = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+MODES = ("cpu-crypto", "lookaside", "legacy")
+
+
+def parse_args(argv):
+    """Parse the command line."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--pcap", required=True, help="ESP transport-mode pcap")
+    p.add_argument("--key", required=True,
+                   help="AES key hex (16 or 32 bytes), same for all SAs")
+    p.add_argument("--salt", default="00000000", help="4-byte GCM salt hex")
+    p.add_argument("--sas", type=int, default=1, help="number of SAs")
+    p.add_argument("--spi-base", type=lambda s: int(s, 0), default=0x1000)
+    p.add_argument("--src-base", default="10.1.0.1",
+                   help="outer source of SA 0; SA i uses src_base+i")
+    p.add_argument("--dst", default="10.0.0.1",
+                   help="(decrypted) destination, routed to port 1")
+    p.add_argument("--mode", choices=MODES, default="cpu-crypto")
+    p.add_argument("--cdev", default="crypto_aesni_gcm0",
+                   help="software cryptodev vdev (default crypto_aesni_gcm0)")
+    p.add_argument("--bin", default=None,
+                   help="ipsec-secgw binary (default: build with build.sh)")
+    p.add_argument("--lcores", default="0,1",
+                   help="main,worker lcores (default 0,1)")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds")
+    p.add_argument("--window", type=float, default=3.0, help="seconds")
+    p.add_argument("--mbufs", type=int, default=32768,
+                   help="mbufs in the packet pool (-s)")
+    p.add_argument("--hugepages", type=int, default=512,
+                   help="2 MiB hugepages needed (default 512 = 1 GiB)")
+    p.add_argument("--file-prefix", default=f"secgw{os.getpid()}")
+    p.add_argument("--workdir", default=None,
+                   help="where to keep the config and log (default: tmp)")
+    p.add_argument("--verify", action="store_true",
+                   help="replay the pcap once into a tx_pcap and check the "
+                        "output is decrypted UDP (no rate measurement)")
+    p.add_argument("--label", default=None,
+                   help="extra 'label' field in the JSON line")
+    a = p.parse_args(argv)
+    a.key_bytes = bytes.fromhex(a.key)
+    a.salt_bytes = bytes.fromhex(a.salt)
+    if len(a.key_bytes) not in (16, 32) or len(a.salt_bytes) != 4:
+        p.error("--key must be 16 or 32 bytes, --salt 4 bytes")
+    return a
+
+
+def ipv4_add(addr, n):
+    """Return dotted-quad ``addr + n``."""
+    v = int.from_bytes(bytes(int(x) for x in addr.split(".")), "big") + n
+    return ".".join(str(b) for b in v.to_bytes(4, "big"))
+
+
+def write_config(a, path):
+    """Write the ipsec-secgw SP/SA/RT config file for ``a.sas`` SAs."""
+    algo = "aes-128-gcm" if len(a.key_bytes) == 16 else "aes-256-gcm"
+    key = ":".join(f"{b:02x}" for b in a.key_bytes + a.salt_bytes)
+    typ = " type cpu-crypto" if a.mode == "cpu-crypto" else ""
+    lines = ["# generated by bench/secgw/run.py"]
+    for i in range(a.sas):
+        spi = a.spi_base + i
+        src = ipv4_add(a.src_base, i)
+        lines.append(f"sp ipv4 in esp protect {spi} pri 1 src {src}/32 "
+                     f"dst {a.dst}/32 sport 0:65535 dport 0:65535")
+        lines.append(f"sa in {spi} aead_algo {algo} aead_key {key} "
+                     f"mode transport{typ}")
+    lines.append(f"rt ipv4 dst {a.dst}/32 port 1")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+class HugePages:
+    """Context manager: make enough 2 MiB hugepages free, restore at exit."""
+
+    def __init__(self, need):
+        """Remember how many pages are needed."""
+        self.need = need
+        self.added = 0
+        self.mounted = False
+
+    def __enter__(self):
+        """Raise nr_hugepages if needed and mount hugetlbfs if missing."""
+        with open("/proc/mounts") as f:
+            if not any(ln.split()[2] == "hugetlbfs" for ln in f):
+                os.makedirs("/dev/hugepages", exist_ok=True)
+                subprocess.run(["mount", "-t", "hugetlbfs", "nodev",
+                                "/dev/hugepages"], check=True)
+                self.mounted = True
+        prev = int(open(NR_HUGE).read())
+        free = int(open(FREE_HUGE).read())
+        if free < self.need:
+            self.added = self.need - free
+            with open(NR_HUGE, "w") as f:
+                f.write(str(prev + self.added))
+            got = int(open(FREE_HUGE).read())
+            if got < self.need:
+                self.__exit__(None, None, None)
+                raise RuntimeError(f"only {got} free hugepages, need "
+                                   f"{self.need}")
+        return self
+
+    def __exit__(self, *exc):
+        """Give back the pages we added and unmount what we mounted.
+
+        Only our own increment is subtracted from the current count, so a
+        colleague who changed nr_hugepages meanwhile keeps their pages.
+        """
+        if self.added:
+            cur = int(open(NR_HUGE).read())
+            with open(NR_HUGE, "w") as f:
+                f.write(str(max(cur - self.added, 0)))
+            self.added = 0
+        if self.mounted:
+            subprocess.run(["umount", "/dev/hugepages"], check=False)
+            self.mounted = False
+        return False
+
+
+def read_stats(prefix, ports=(0, 1)):
+    """Return ({port: ethdev stats dict}, monotonic time) from the primary.
+
+    Uses the DPDK telemetry socket of the running primary
+    (/var/run/dpdk/PREFIX/dpdk_telemetry.v2, command ``/ethdev/stats,N``):
+    the same rte_eth_stats counters ``dpdk-proc-info --stats`` prints, but
+    without starting a secondary process (net_pcap with tx_pcap devargs
+    cannot be probed by a secondary in DPDK 22.11) and with a precise
+    timestamp. Keys: ipackets, opackets, imissed, ierrors, oerrors,
+    rx_nombuf, ...
+    """
+    path = os.path.join("/var/run/dpdk", prefix, "dpdk_telemetry.v2")
+    stats = {}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.connect(path)
+        s.recv(16384)  # greeting: version, pid, max_output_len
+        for port in ports:
+            s.send(f"/ethdev/stats,{port}".encode())
+            reply = json.loads(s.recv(1 << 16).decode())
+            stats[port] = reply["/ethdev/stats"]
+        t = time.monotonic()
+    return stats, t
+
+
+def read_stats_proc_info(prefix, lcore):
+    """Return ({port: {RX-packets, TX-packets, ...}}, time) via proc-info.
+
+    Kept for reference and for other apps; fails on ipsec-secgw's net_pcap
+    ports here because the secondary cannot re-open their tx_pcap files.
+    """
+    out = subprocess.run(
+        ["taskset", "-c", lcore, "dpdk-proc-info", "--file-prefix", prefix,
+         "--no-pci", "--log-level", "lib.eal:error", "--", "--stats"],
+        capture_output=True, text=True, timeout=30)
+    t = time.monotonic()
+    if out.returncode != 0:
+        raise RuntimeError("dpdk-proc-info failed:\n" + out.stderr)
+    stats, port = {}, None
+    for ln in out.stdout.splitlines():
+        m = re.search(r"NIC statistics for port (\d+)", ln)
+        if m:
+            port = int(m.group(1))
+            stats[port] = {}
+            continue
+        if port is None or "Stats reg" in ln:
+            continue
+        for k, v in re.findall(r"([A-Za-z-]+):\s+(\d+)", ln):
+            stats[port].setdefault(k, int(v))
+    return stats, t
+
+
+def worker_cpu_seconds(pid, lcore):
+    """CPU seconds (user+sys) used so far by the EAL thread of ``lcore``.
+
+    The worker busy-polls, so on an otherwise idle machine this equals wall
+    time; on a loaded (shared) machine, packets per worker CPU second is a
+    contention-independent figure to report next to packets per second.
+    Returns None if the thread is not found.
+    """
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            comm = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
+            if comm.endswith(f"-worker-{lcore}"):
+                # schedstat: time on CPU (ns), wait time (ns), timeslices
+                ns = open(f"/proc/{pid}/task/{tid}/schedstat").read().split()
+                return int(ns[0]) / 1e9
+        except OSError:
+            continue
+    return None
+
+
+def start_app(a, binary, cfg, log_path, vdevs):
+    """Start ipsec-secgw; return (Popen, log lines list, ready Event)."""
+    main_lc, worker_lc = a.lcores.split(",")
+    cmd = [binary, "-l", a.lcores, "--file-prefix", a.file_prefix,
+           "--no-pci", "--log-level", "*:info"]
+    for v in vdevs:
+        cmd += ["--vdev", v]
+    cmd += ["--", "-p", "0x3", "-P", "-u", "0x1",
+            "--config", f"(0,0,{worker_lc})", "-s", str(a.mbufs),
+            "-f", cfg]
+    if a.mode in ("cpu-crypto", "lookaside"):
+        cmd.append("-l")
+    logf = open(log_path, "w")
+    logf.write(" ".join(cmd) + "\n")
+    logf.flush()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    ready = threading.Event()
+    lines = []
+
+    def pump():
+        """Copy the app's output to the log and watch for the main loop."""
+        for ln in proc.stdout:
+            logf.write(ln)
+            lines.append(ln)
+            if f"entering main loop on lcore {worker_lc}" in ln:
+                ready.set()
+        logf.close()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    return proc, cmd, lines, ready
+
+
+def stop_app(proc):
+    """SIGINT the app (it quits cleanly), SIGKILL after 10 s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cleanup_prefix(prefix):
+    """Remove the hugepage files and runtime dir our primary left behind."""
+    pat = re.compile(re.escape(prefix) + r"map_\d+$")
+    with open("/proc/mounts") as f:
+        dirs = [ln.split()[1] for ln in f if ln.split()[2] == "hugetlbfs"]
+    for d in dirs:
+        for name in os.listdir(d):
+            if pat.match(name):
+                os.unlink(os.path.join(d, name))
+    rundir = os.path.join("/var/run/dpdk", prefix)
+    if os.path.isdir(rundir):
+        for name in os.listdir(rundir):
+            os.unlink(os.path.join(rundir, name))
+        os.rmdir(rundir)
+
+
+def verify_output(paths, a):
+    """Check with scapy that every packet in ``paths`` is decrypted UDP."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.utils import rdpcap
+    pkts = [p for path in paths for p in rdpcap(path)]
+    bad = 0
+    srcs = set()
+    for p in pkts:
+        if IP not in p or UDP not in p or p[IP].proto != 17 or \
+                p[UDP].dport != 1701 or p[IP].dst != a.dst:
+            bad += 1
+        else:
+            srcs.add(p[IP].src)
+    return {"out_packets": len(pkts), "not_decrypted_udp": bad,
+            "distinct_src": len(srcs),
+            "sample": pkts[0].summary() if pkts else None}
+
+
+def main(argv=None):
+    """Build if needed, run one measurement (or verification), print JSON."""
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    binary = a.bin
+    if binary is None:
+        binary = subprocess.run([os.path.join(HERE, "build.sh")],
+                                check=True, capture_output=True,
+                                text=True).stdout.strip().splitlines()[-1]
+    workdir = a.workdir or tempfile.mkdtemp(prefix="secgw-")
+    os.makedirs(workdir, exist_ok=True)
+    cfg = os.path.join(workdir, f"secgw-{a.mode}-{a.sas}.cfg")
+    log = os.path.join(workdir, f"secgw-{a.mode}-{a.sas}.log")
+    write_config(a, cfg)
+    pcap = os.path.abspath(a.pcap)
+    # ipsec-secgw sets up one tx queue per lcore on every port; net_pcap
+    # has one tx queue per tx_pcap devarg. Port 0 never transmits here.
+    nlc = len(a.lcores.split(","))
+    sink = ",tx_pcap=/dev/null" * nlc
+    if a.verify:
+        outs = [os.path.join(workdir, f"secgw-out{q}.pcap")
+                for q in range(nlc)]
+        vdevs = [f"net_pcap0,rx_pcap={pcap}{sink}",
+                 "net_pcap1," + ",".join(f"tx_pcap={o}" for o in outs),
+                 a.cdev]
+    else:
+        vdevs = [f"net_pcap0,rx_pcap={pcap},infinite_rx=1{sink}",
+                 "net_null0", a.cdev]
+    load = os.getloadavg()
+    with HugePages(a.hugepages):
+        proc, cmd, lines, ready = start_app(a, binary, cfg, log, vdevs)
+        try:
+            ready.wait(timeout=120)
+            if proc.poll() is not None or not any(
+                    "entering main loop" in ln for ln in lines):
+                raise RuntimeError(f"ipsec-secgw did not start, see {log}:\n"
+                                   + "".join(lines[-30:]))
+            if a.verify:
+                time.sleep(2.0)
+                s, _ = read_stats(a.file_prefix)
+                stop_app(proc)
+                res = verify_output(outs, a)
+                res.update({"mode": a.mode, "sas": a.sas,
+                            "rx": s[0]["ipackets"], "tx": s[1]["opackets"],
+                            "log": log})
+                print(json.dumps(res))
+                ok = res["out_packets"] > 0 and res["not_decrypted_udp"] == 0
+                return 0 if ok else 1
+            time.sleep(a.warmup)
+            worker_lc = a.lcores.split(",")[1]
+            c0 = worker_cpu_seconds(proc.pid, worker_lc)
+            s0, t0 = read_stats(a.file_prefix)
+            time.sleep(a.window)
+            s1, t1 = read_stats(a.file_prefix)
+            c1 = worker_cpu_seconds(proc.pid, worker_lc)
+        finally:
+            stop_app(proc)
+            cleanup_prefix(a.file_prefix)
+    dt = t1 - t0
+    rx = s1[0]["ipackets"] - s0[0]["ipackets"]
+    tx = s1[1]["opackets"] - s0[1]["opackets"]
+    res = {"mode": a.mode, "sas": a.sas, "rx_pps": round(rx / dt),
+           "tx_pps": round(tx / dt), "window_s": round(dt, 3),
+           "cdev": a.cdev.rstrip("0123456789"),
+           "worker_cpu_share": (round((c1 - c0) / dt, 3)
+                                if c0 is not None and c1 is not None else None),
+           "tx_per_worker_cpu_s": (round(tx / (c1 - c0))
+                                   if c0 is not None and c1 is not None
+                                   and c1 > c0 else None),
+           "loadavg": [round(x, 2) for x in load]}
+    if a.label:
+        res["label"] = a.label
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
