@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "dataplane/proto/checksum.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
-
-#define FUZZ_CHECK(condition)           \
-  do {                                  \
-    if (!(condition)) __builtin_trap(); \
-  } while (0)
 
 namespace {
 

@@ -2,19 +2,16 @@
 // what parses re-builds to the same bytes.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "dataplane/proto/esp.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
+using softwire::fuzz::check;
 
 namespace {
-
-void check(bool condition) {
-  if (!condition) std::abort();
-}
 
 bool within(ConstBytes inner, ConstBytes outer) {
   return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();

@@ -6,13 +6,9 @@
 #include <cstdint>
 
 #include "dataplane/proto/ipv4.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
-
-#define FUZZ_CHECK(condition)           \
-  do {                                  \
-    if (!(condition)) __builtin_trap(); \
-  } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ConstBytes in(data, size);

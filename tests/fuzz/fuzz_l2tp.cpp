@@ -3,21 +3,14 @@
 // parsed fields gives back the input's header bytes (reserved bits aside).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "dataplane/proto/l2tp.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
-
-namespace {
-
-void check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
+using softwire::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ConstBytes input(data, size);

@@ -2,20 +2,13 @@
 // protocol number is valid, and the builder reproduces the header bytes.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
 #include "dataplane/proto/ppp.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
-
-namespace {
-
-void check(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
+using softwire::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ConstBytes input(data, size);

@@ -8,13 +8,9 @@
 #include <vector>
 
 #include "dataplane/proto/udp.h"
+#include "fuzz_support.h"
 
 using namespace softwire::proto;
-
-#define FUZZ_CHECK(condition)           \
-  do {                                  \
-    if (!(condition)) __builtin_trap(); \
-  } while (0)
 
 namespace {
 

@@ -7,13 +7,10 @@
 #include <vector>
 
 #include "checksum_vectors.h"
+#include "test_support.h"
 
 namespace softwire::proto {
 namespace {
-
-std::vector<uint8_t> to_vector(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
 
 // Same generator as pattern() in checksum_vectors.py.
 std::vector<uint8_t> pattern(size_t length) {
@@ -117,10 +114,7 @@ TEST_P(PseudoHeaderTest, ChecksumMatchesScapy) {
   EXPECT_FALSE(checksum_ok(c.segment, c.pseudo_header_sum(c.segment.size() + 1)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, PseudoHeaderTest, testing::ValuesIn(kL4Cases),
-                         [](const testing::TestParamInfo<L4Case>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Scapy, PseudoHeaderTest, testing::ValuesIn(kL4Cases), CaseName());
 
 struct MssCase {
   const char* name;
@@ -157,10 +151,7 @@ TEST_P(IncrementalUpdateTest, MssClampMatchesScapysRecomputation) {
   EXPECT_EQ(segment, to_vector(c.after));
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, IncrementalUpdateTest, testing::ValuesIn(kMssCases),
-                         [](const testing::TestParamInfo<MssCase>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Scapy, IncrementalUpdateTest, testing::ValuesIn(kMssCases), CaseName());
 
 TEST(IncrementalUpdateTest, AddressRewriteMatchesScapy) {
   std::vector<uint8_t> header = to_vector(vectors::address_rewrite::before);

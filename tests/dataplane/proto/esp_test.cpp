@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "esp_vectors.h"
+#include "test_support.h"
 
 namespace softwire::proto {
 namespace {
@@ -24,9 +25,6 @@ ConstBytes plaintext_of(const esp_vectors::GcmVector& v) {
 }
 ConstBytes plaintext_of(const esp_vectors::TrailerVector& v) {
   return {v.plaintext, v.plaintext_size};
-}
-std::vector<uint8_t> copy_of(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
 }
 
 // A valid packet: header, n aligned words of ciphertext, ICV.
@@ -195,7 +193,7 @@ TEST(EspReject, BadAlignment) {
   for (size_t extra = 1; extra < 4; ++extra) {
     EXPECT_EQ(parse_esp(make_packet(0x1000, 4 + extra), esp), EspStatus::kBadAlignment) << extra;
   }
-  auto packet = copy_of(packet_of(kGcmVectors[0]));
+  auto packet = to_vector(packet_of(kGcmVectors[0]));
   packet.push_back(0);
   EXPECT_EQ(parse_esp(packet, esp), EspStatus::kBadAlignment);
 }
@@ -218,7 +216,7 @@ TEST(EspReject, BadPadLength) {
   const uint8_t one_too_many[] = {1, 2, 3, 17};
   EXPECT_EQ(parse_esp_trailer(one_too_many, trailer), EspStatus::kBadPadLength);
   // A scapy plaintext whose pad length claims everything and more.
-  auto plaintext = copy_of(plaintext_of(kTrailerVectors[0]));
+  auto plaintext = to_vector(plaintext_of(kTrailerVectors[0]));
   plaintext[plaintext.size() - 2] = static_cast<uint8_t>(plaintext.size() - 1);
   EXPECT_EQ(parse_esp_trailer(plaintext, trailer), EspStatus::kBadPadLength);
 }
@@ -228,7 +226,7 @@ TEST(EspReject, BadPadding) {
   for (const auto& v : kTrailerVectors) {
     for (size_t i = 0; i < v.pad_length; ++i) {
       SCOPED_TRACE(std::string(v.name) + " byte " + std::to_string(i));
-      auto plaintext = copy_of(plaintext_of(v));
+      auto plaintext = to_vector(plaintext_of(v));
       plaintext[v.payload_size + i] ^= 0x80;
       EXPECT_EQ(parse_esp_trailer(plaintext, trailer), EspStatus::kBadPadding);
     }

@@ -20,12 +20,10 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.ipsec import CRYPT_ALGOS, ESP, SecurityAssociation, _ESPPlain
 from scapy.packet import Raw, raw
 
+from vectors_common import c_bytes, c_table, write_lines
+
 KEY = bytes(range(0x10, 0x20))
 SALT = bytes.fromhex("a0a1a2a3")
-
-
-def c_bytes(data):
-    return "{" + ", ".join("0x%02x" % b for b in data) + "}" if data else "{0}"
 
 
 def scapy_plaintext(payload, next_header, algo):
@@ -138,27 +136,25 @@ def main():
     for i, v in enumerate(gcm):
         lines.append("constexpr uint8_t kGcm%dPacket[] = %s;" % (i, c_bytes(v["packet"])))
         lines.append("constexpr uint8_t kGcm%dPlaintext[] = %s;" % (i, c_bytes(v["plaintext"])))
-    lines.append("constexpr GcmVector kGcmVectors[] = {")
-    for i, v in enumerate(gcm):
-        lines.append(
-            '    {"%s", kGcm%dPacket, sizeof(kGcm%dPacket), 0x%08xu, 0x%08xu, 0x%016xull, %d, %d, '
-            "%d, kGcm%dPlaintext, sizeof(kGcm%dPlaintext)}," %
-            (v["name"], i, i, v["spi"], v["seq"], v["iv"], v["payload_size"], v["pad_length"],
-             v["next_header"], i, i))
-    lines.append("};")
-    lines.append("")
+    rows = [
+        '    {"%s", kGcm%dPacket, sizeof(kGcm%dPacket), 0x%08xu, 0x%08xu, 0x%016xull, %d, %d, '
+        "%d, kGcm%dPlaintext, sizeof(kGcm%dPlaintext)}," %
+        (v["name"], i, i, v["spi"], v["seq"], v["iv"], v["payload_size"], v["pad_length"],
+         v["next_header"], i, i)
+        for i, v in enumerate(gcm)
+    ]
+    lines += c_table("GcmVector", "kGcmVectors", rows)
     trailers = trailer_vectors()
     for i, v in enumerate(trailers):
         lines.append("constexpr uint8_t kTrailer%dPlaintext[] = %s;" % (i, c_bytes(v["plaintext"])))
-    lines.append("constexpr TrailerVector kTrailerVectors[] = {")
-    for i, v in enumerate(trailers):
-        lines.append('    {"%s", kTrailer%dPlaintext, sizeof(kTrailer%dPlaintext), %d, %d, %d},' %
-                     (v["name"], i, i, v["payload_size"], v["pad_length"], v["next_header"]))
-    lines.append("};")
-    lines.append("")
+    rows = [
+        '    {"%s", kTrailer%dPlaintext, sizeof(kTrailer%dPlaintext), %d, %d, %d},' %
+        (v["name"], i, i, v["payload_size"], v["pad_length"], v["next_header"])
+        for i, v in enumerate(trailers)
+    ]
+    lines += c_table("TrailerVector", "kTrailerVectors", rows)
     lines.append("}  // namespace esp_vectors")
-    with open(sys.argv[1], "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_lines(sys.argv[1], lines)
 
 
 if __name__ == "__main__":

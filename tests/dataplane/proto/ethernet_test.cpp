@@ -8,13 +8,10 @@
 #include <vector>
 
 #include "ethernet_vectors.h"
+#include "test_support.h"
 
 namespace softwire::proto {
 namespace {
-
-std::vector<uint8_t> to_vector(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
 
 MacAddress to_mac(ConstBytes bytes) {
   MacAddress mac{};
@@ -95,9 +92,7 @@ TEST_P(EthernetValidTest, BuildsTheBytesScapyBuilt) {
 
 TEST_P(EthernetValidTest, EveryTruncationFailsOrParsesTheSameHeader) {
   const FrameCase& c = GetParam();
-  for (size_t length = 0; length < c.packet.size(); ++length) {
-    SCOPED_TRACE(length);
-    const std::vector<uint8_t> cut(c.packet.begin(), c.packet.begin() + length);
+  for_each_truncation(c.packet, [&](size_t length, ConstBytes cut) {
     EthernetHeader h;
     const EthernetStatus status = parse_ethernet(cut, h);
     if (length < c.header_length) {
@@ -109,28 +104,10 @@ TEST_P(EthernetValidTest, EveryTruncationFailsOrParsesTheSameHeader) {
       EXPECT_EQ(h.ether_type, c.ether_type);
       EXPECT_EQ(h.payload.size(), length - c.header_length);
     }
-  }
+  });
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, EthernetValidTest, testing::ValuesIn(kFrameCases),
-                         [](const testing::TestParamInfo<FrameCase>& info) {
-                           return std::string(info.param.name);
-                         });
-
-struct InvalidCase {
-  const char* name;
-  ConstBytes packet;
-  const char* status;
-};
-
-#define INVALID_CASE(ns)                                                      \
-  InvalidCase {                                                               \
-    .name = #ns, .packet = vectors::ns::packet, .status = vectors::ns::status \
-  }
-
-std::string invalid_name(const testing::TestParamInfo<InvalidCase>& info) {
-  return info.param.name;
-}
+INSTANTIATE_TEST_SUITE_P(Scapy, EthernetValidTest, testing::ValuesIn(kFrameCases), CaseName());
 
 const InvalidCase kInvalidFrames[] = {
     INVALID_CASE(multicast_source), INVALID_CASE(three_tags),
@@ -145,8 +122,7 @@ TEST_P(EthernetInvalidTest, RejectsWithTheNamedStatus) {
   EXPECT_EQ(to_string(parse_ethernet(GetParam().packet, h)), GetParam().status);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, EthernetInvalidTest, testing::ValuesIn(kInvalidFrames),
-                         invalid_name);
+INSTANTIATE_TEST_SUITE_P(Scapy, EthernetInvalidTest, testing::ValuesIn(kInvalidFrames), CaseName());
 
 TEST(EthernetTest, ShortInputIsTruncated) {
   EthernetHeader h;
@@ -230,10 +206,7 @@ TEST_P(ArpValidTest, EveryTruncationFails) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, ArpValidTest, testing::ValuesIn(kArpCases),
-                         [](const testing::TestParamInfo<ArpCase>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Scapy, ArpValidTest, testing::ValuesIn(kArpCases), CaseName());
 
 TEST(ArpTest, ReplyFrameMatchesScapy) {
   ArpPacket request;
@@ -265,7 +238,7 @@ TEST_P(ArpInvalidTest, RejectsWithTheNamedStatus) {
   EXPECT_EQ(to_string(parse_arp(GetParam().packet, arp)), GetParam().status);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, ArpInvalidTest, testing::ValuesIn(kInvalidArp), invalid_name);
+INSTANTIATE_TEST_SUITE_P(Scapy, ArpInvalidTest, testing::ValuesIn(kInvalidArp), CaseName());
 
 TEST(ArpTest, StatusNamesAreStable) {
   EXPECT_EQ(to_string(ArpStatus::kOk), "ok");

@@ -7,13 +7,10 @@
 #include <vector>
 
 #include "ipv4_vectors.h"
+#include "test_support.h"
 
 namespace softwire::proto {
 namespace {
-
-std::vector<uint8_t> to_vector(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
 
 // A packet scapy built and the field values scapy read back from it.
 struct ValidCase {
@@ -108,10 +105,7 @@ TEST_P(Ipv4ValidTest, EveryTruncationFailsOrParsesTheSame) {
   const ValidCase& c = GetParam();
   Ipv4Header full;
   ASSERT_EQ(parse_ipv4(c.packet, full), Ipv4Status::kOk);
-  for (size_t length = 0; length < c.packet.size(); ++length) {
-    SCOPED_TRACE(length);
-    // A copy of exactly `length` bytes lets ASan catch any read past the end.
-    const std::vector<uint8_t> cut(c.packet.begin(), c.packet.begin() + length);
+  for_each_truncation(c.packet, [&](size_t length, ConstBytes cut) {
     Ipv4Header h;
     const Ipv4Status status = parse_ipv4(cut, h);
     if (length < c.total_length) {
@@ -124,24 +118,10 @@ TEST_P(Ipv4ValidTest, EveryTruncationFailsOrParsesTheSame) {
       EXPECT_EQ(h.total_length, full.total_length);
       EXPECT_EQ(to_vector(h.payload), to_vector(full.payload));
     }
-  }
+  });
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, Ipv4ValidTest, testing::ValuesIn(kValidCases),
-                         [](const testing::TestParamInfo<ValidCase>& info) {
-                           return std::string(info.param.name);
-                         });
-
-struct InvalidCase {
-  const char* name;
-  ConstBytes packet;
-  const char* status;
-};
-
-#define INVALID_CASE(ns)                                                      \
-  InvalidCase {                                                               \
-    .name = #ns, .packet = vectors::ns::packet, .status = vectors::ns::status \
-  }
+INSTANTIATE_TEST_SUITE_P(Scapy, Ipv4ValidTest, testing::ValuesIn(kValidCases), CaseName());
 
 const InvalidCase kInvalidCases[] = {
     INVALID_CASE(bad_version),
@@ -164,10 +144,7 @@ TEST_P(Ipv4InvalidTest, RejectsWithTheNamedStatus) {
   EXPECT_EQ(to_string(parse_ipv4(c.packet, h)), c.status);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, Ipv4InvalidTest, testing::ValuesIn(kInvalidCases),
-                         [](const testing::TestParamInfo<InvalidCase>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Scapy, Ipv4InvalidTest, testing::ValuesIn(kInvalidCases), CaseName());
 
 TEST(Ipv4Test, ShortInputIsTruncated) {
   Ipv4Header h;

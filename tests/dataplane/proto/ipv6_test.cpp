@@ -7,13 +7,10 @@
 #include <vector>
 
 #include "ipv6_vectors.h"
+#include "test_support.h"
 
 namespace softwire::proto {
 namespace {
-
-std::vector<uint8_t> to_vector(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
 
 // A packet scapy built and the field values scapy read back from it.
 struct ValidCase {
@@ -109,9 +106,7 @@ TEST_P(Ipv6ValidTest, BuildsTheBytesScapyBuilt) {
 TEST_P(Ipv6ValidTest, EveryTruncationFailsOrParsesTheSame) {
   const ValidCase& c = GetParam();
   const size_t end = kIpv6HeaderLength + c.payload_length;
-  for (size_t length = 0; length < c.packet.size(); ++length) {
-    SCOPED_TRACE(length);
-    const std::vector<uint8_t> cut(c.packet.begin(), c.packet.begin() + length);
+  for_each_truncation(c.packet, [&](size_t length, ConstBytes cut) {
     Ipv6Header h;
     const Ipv6Status status = parse_ipv6(cut, h);
     if (length < kIpv6HeaderLength) {
@@ -124,7 +119,7 @@ TEST_P(Ipv6ValidTest, EveryTruncationFailsOrParsesTheSame) {
       EXPECT_EQ(h.upper_offset, c.upper_offset);
       EXPECT_EQ(h.payload.size(), c.payload_length);
     }
-  }
+  });
 }
 
 // Shrinking the payload length instead (as a lying sender would) cuts the
@@ -152,21 +147,7 @@ TEST_P(Ipv6ValidTest, EveryShorterPayloadLengthFailsOrStopsInside) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, Ipv6ValidTest, testing::ValuesIn(kValidCases),
-                         [](const testing::TestParamInfo<ValidCase>& info) {
-                           return std::string(info.param.name);
-                         });
-
-struct InvalidCase {
-  const char* name;
-  ConstBytes packet;
-  const char* status;
-};
-
-#define INVALID_CASE(ns)                                                      \
-  InvalidCase {                                                               \
-    .name = #ns, .packet = vectors::ns::packet, .status = vectors::ns::status \
-  }
+INSTANTIATE_TEST_SUITE_P(Scapy, Ipv6ValidTest, testing::ValuesIn(kValidCases), CaseName());
 
 const InvalidCase kInvalidCases[] = {
     INVALID_CASE(bad_version),
@@ -187,10 +168,7 @@ TEST_P(Ipv6InvalidTest, RejectsWithTheNamedStatus) {
   EXPECT_EQ(to_string(parse_ipv6(c.packet, h)), c.status);
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, Ipv6InvalidTest, testing::ValuesIn(kInvalidCases),
-                         [](const testing::TestParamInfo<InvalidCase>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Scapy, Ipv6InvalidTest, testing::ValuesIn(kInvalidCases), CaseName());
 
 TEST(Ipv6Test, ShortInputIsTruncated) {
   Ipv6Header h;

@@ -22,6 +22,8 @@ from scapy.layers.l2tp import L2TP
 from scapy.layers.ppp import HDLC, PPP
 from scapy.packet import Packet, Raw, raw
 
+from vectors_common import c_bytes, c_bool, c_table, write_lines
+
 T, L, S, O, P = 0x8000, 0x4000, 0x0800, 0x0200, 0x0100
 
 
@@ -47,14 +49,6 @@ class L2tpFieldByField(Packet):
         if self.flags & L and self.length == 0:
             pkt = pkt[:2] + (len(pkt) + len(pay)).to_bytes(2, "big") + pkt[4:]
         return pkt + pay
-
-
-def c_bytes(data):
-    return "{" + ", ".join("0x%02x" % b for b in data) + "}" if data else "{0}"
-
-
-def c_bool(value):
-    return "true" if value else "false"
 
 
 def ppp_ipv6():
@@ -204,22 +198,15 @@ def main():
                      c_bool(f["has_sequence"]), c_bool(f["has_offset"]), c_bool(f["priority"]),
                      f["length"], f["tunnel_id"], f["session_id"], f["ns"], f["nr"],
                      f["offset_size"], f["header_length"], c_bool(buildable)))
-    lines.append("constexpr ValidVector kValidVectors[] = {")
-    lines += rows
-    lines.append("};")
-    lines.append("")
+    lines += c_table("ValidVector", "kValidVectors", rows)
     rows = []
     for i, (name, wire, status) in enumerate(invalid_vectors()):
         lines.append("constexpr uint8_t kInvalid%d[] = %s;" % (i, c_bytes(wire)))
         rows.append('    {"%s", kInvalid%d, sizeof(kInvalid%d), softwire::proto::L2tpStatus::%s},' %
                     (name, i, i, status))
-    lines.append("constexpr InvalidVector kInvalidVectors[] = {")
-    lines += rows
-    lines.append("};")
-    lines.append("")
+    lines += c_table("InvalidVector", "kInvalidVectors", rows)
     lines.append("}  // namespace l2tp_vectors")
-    with open(sys.argv[1], "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_lines(sys.argv[1], lines)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.ipsec import ESP, SecurityAssociation
 from scapy.packet import Raw, raw
 
+from vectors_common import c_bytes, c_table, write_lines
+
 KIND = {NAT_KEEPALIVE: "kKeepalive", NON_ESP: "kIke", ESP: "kEsp"}
-
-
-def c_bytes(data):
-    return "{" + ", ".join("0x%02x" % b for b in data) + "}" if data else "{0}"
 
 
 def udp_payload(layer):
@@ -76,16 +74,12 @@ def main():
         lines.append("constexpr uint8_t kVector%d[] = %s;" % (i, c_bytes(data)))
         rows.append('    {"%s", kVector%d, sizeof(kVector%d), softwire::proto::NattKind::%s, %d, '
                     "0x%xull}," % (name, i, i, kind, offset, spi))
-    lines.append("constexpr Vector kVectors[] = {")
-    lines += rows
-    lines.append("};")
-    lines.append("")
+    lines += c_table("Vector", "kVectors", rows)
     lines.append("constexpr uint8_t kKeepalive[] = %s;" % c_bytes(raw(NAT_KEEPALIVE())))
     lines.append("constexpr uint8_t kNonEspMarker[] = %s;" % c_bytes(raw(NON_ESP())))
     lines.append("")
     lines.append("}  // namespace natt_vectors")
-    with open(sys.argv[1], "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_lines(sys.argv[1], lines)
 
 
 if __name__ == "__main__":

@@ -21,18 +21,12 @@ from scapy.layers.ppp import (HDLC, PPP, PPP_CHAP_ChallengeResponse, PPP_IPCP,
                               PPP_LCP_MRU_Option, PPP_PAP_Request)
 from scapy.packet import Packet, Raw, raw
 
+from vectors_common import c_bytes, c_bool, c_table, write_lines
+
 
 class PppTwoByteProtocol(Packet):
     name = "PPP protocol field, never compressed"
     fields_desc = [XShortField("proto", 0x0021)]
-
-
-def c_bytes(data):
-    return "{" + ", ".join("0x%02x" % b for b in data) + "}" if data else "{0}"
-
-
-def c_bool(value):
-    return "true" if value else "false"
 
 
 def dissect(wire):
@@ -134,22 +128,15 @@ def main():
         rows.append('    {"%s", kValid%d, sizeof(kValid%d), 0x%04x, %s, %s, %d, %s},' %
                     (name, i, i, protocol, c_bool(has_ac), c_bool(compressed), header_length,
                      c_bool(buildable)))
-    lines.append("constexpr ValidVector kValidVectors[] = {")
-    lines += rows
-    lines.append("};")
-    lines.append("")
+    lines += c_table("ValidVector", "kValidVectors", rows)
     rows = []
     for i, (name, wire, status) in enumerate(invalid_frames()):
         lines.append("constexpr uint8_t kInvalid%d[] = %s;" % (i, c_bytes(wire)))
         rows.append('    {"%s", kInvalid%d, %d, softwire::proto::PppStatus::%s},' %
                     (name, i, len(wire), status))
-    lines.append("constexpr InvalidVector kInvalidVectors[] = {")
-    lines += rows
-    lines.append("};")
-    lines.append("")
+    lines += c_table("InvalidVector", "kInvalidVectors", rows)
     lines.append("}  // namespace ppp_vectors")
-    with open(sys.argv[1], "w") as f:
-        f.write("\n".join(lines) + "\n")
+    write_lines(sys.argv[1], lines)
 
 
 if __name__ == "__main__":

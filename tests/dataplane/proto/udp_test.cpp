@@ -7,14 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
 #include "udp_vectors.h"
 
 namespace softwire::proto {
 namespace {
-
-std::vector<uint8_t> to_vector(ConstBytes bytes) {
-  return {bytes.begin(), bytes.end()};
-}
 
 // A datagram scapy built (the whole IP payload), the addresses of its IP
 // header and what parse and verify must say about it.
@@ -64,10 +61,6 @@ const Case kInvalidCases[] = {
     CASE(length_below_header), CASE(length_above_payload), CASE(length_below_payload),
 };
 
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  return info.param.name;
-}
-
 class UdpValidTest : public testing::TestWithParam<Case> {};
 
 TEST_P(UdpValidTest, ParsesAndVerifiesWhatScapyBuilt) {
@@ -103,16 +96,14 @@ TEST_P(UdpValidTest, BuildsTheBytesScapyBuilt) {
 
 TEST_P(UdpValidTest, EveryTruncationFails) {
   const Case& c = GetParam();
-  for (size_t length = 0; length < c.datagram.size(); ++length) {
-    SCOPED_TRACE(length);
-    const std::vector<uint8_t> cut(c.datagram.begin(), c.datagram.begin() + length);
+  for_each_truncation(c.datagram, [&](size_t length, ConstBytes cut) {
     UdpHeader h;
     EXPECT_EQ(parse_udp(cut, c.ip_version(), h),
               length < kUdpHeaderLength ? UdpStatus::kTruncated : UdpStatus::kBadLength);
     if (length < kUdpHeaderLength) {
       EXPECT_EQ(c.verify(cut), UdpStatus::kTruncated);
     }
-  }
+  });
 }
 
 TEST_P(UdpValidTest, EveryFlippedBitFailsTheChecksum) {
@@ -132,7 +123,7 @@ TEST_P(UdpValidTest, EveryFlippedBitFailsTheChecksum) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, UdpValidTest, testing::ValuesIn(kValidCases), case_name);
+INSTANTIATE_TEST_SUITE_P(Scapy, UdpValidTest, testing::ValuesIn(kValidCases), CaseName());
 
 class UdpInvalidTest : public testing::TestWithParam<Case> {};
 
@@ -146,7 +137,7 @@ TEST_P(UdpInvalidTest, RejectsWithTheNamedStatus) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scapy, UdpInvalidTest, testing::ValuesIn(kInvalidCases), case_name);
+INSTANTIATE_TEST_SUITE_P(Scapy, UdpInvalidTest, testing::ValuesIn(kInvalidCases), CaseName());
 
 TEST(UdpTest, ShortInputIsTruncated) {
   UdpHeader h;
