@@ -9,6 +9,7 @@
 #include "dataplane/proto/ipv6.h"
 #include "dataplane/proto/mbuf_bytes.h"
 #include "dataplane/stages/inner_ip.h"
+#include "dataplane/stages/lookup_runs.h"
 
 namespace softwire::dp {
 
@@ -39,8 +40,11 @@ uint16_t ingress_filter(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       if (ip.protocol == proto::kIpProtocolTcp && ip.fragment_offset == 0) {
         tcp_offset = static_cast<uint16_t>(ip.header_length);
       }
-      v4_src[v4_count] = ip.src;  // host order, as the prefix table wants it
-      v4_slot[valid] = v4_count++;
+      // A run of one source is looked up once (see lookup_runs.h).
+      if (v4_count == 0 || ip.src != v4_src[v4_count - 1]) {
+        v4_src[v4_count++] = ip.src;  // host order, as the prefix table wants it
+      }
+      v4_slot[valid] = static_cast<uint16_t>(v4_count - 1);
     } else {
       proto::Ipv6Header ip;
       if (proto::parse_ipv6(bytes, ip) != proto::Ipv6Status::kOk) [[unlikely]] {
@@ -51,8 +55,10 @@ uint16_t ingress_filter(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       if (ip.upper_protocol == proto::kIpProtocolTcp && ip.fragment_offset == 0) {
         tcp_offset = static_cast<uint16_t>(ip.upper_offset);
       }
-      v6_src[v6_count] = ip.src;
-      v6_slot[valid] = v6_count++;
+      if (v6_count == 0 || !same_16(ip.src.data(), v6_src[v6_count - 1].data())) {
+        v6_src[v6_count++] = ip.src;
+      }
+      v6_slot[valid] = static_cast<uint16_t>(v6_count - 1);
     }
     // L2TP carries no padding of its own, but a sender may append some.
     rte_pktmbuf_trim(m, static_cast<uint16_t>(bytes.size() - ip_length));

@@ -5,6 +5,7 @@
 #include "dataplane/proto/mbuf_bytes.h"
 #include "dataplane/proto/ppp.h"
 #include "dataplane/proto/udp.h"
+#include "dataplane/stages/lookup_runs.h"
 
 namespace softwire::dp {
 
@@ -46,7 +47,7 @@ uint16_t l2tp_input(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     pkts[valid++] = m;
   }
   if (valid == 0) return 0;
-  w.state.session_table.lookup_bulk(keys, valid, session_indices);
+  lookup_runs(w.state.session_table, keys, valid, session_indices);
 
   uint16_t kept = 0;
   for (uint16_t i = 0; i < valid; ++i) {

@@ -6,6 +6,7 @@
 #include "dataplane/mbuf_meta.h"
 #include "dataplane/proto/bytes.h"
 #include "dataplane/proto/esp.h"
+#include "dataplane/stages/lookup_runs.h"
 
 namespace softwire::dp {
 
@@ -38,7 +39,7 @@ uint16_t sa_lookup(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     pkts[valid++] = m;
   }
   if (valid == 0) return 0;
-  w.state.spi_table.lookup_bulk(spis, valid, sa_indices);
+  lookup_runs(w.state.spi_table, spis, valid, sa_indices);
 
   rte_mbuf* others[kMaxBurst];
   uint16_t owners[kMaxBurst];
