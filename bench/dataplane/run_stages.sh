@@ -8,21 +8,46 @@
 #   bench/dataplane/run_stages.sh
 #   MIN_TIME=0.05 bench/dataplane/run_stages.sh --benchmark_filter='sessions:1/'
 #
-# Environment: BUILD_DIR (default build-stagebench), MIN_TIME (seconds of
-# measured stage time per run, default 0.1), SOFTWIRE_BENCH_HUGE=1 (EAL on
-# hugepages), SOFTWIRE_BENCH_SESSIONS (the large session count, default
-# 1000000).
+# Environment:
+#   SRC_REV     what to measure: a git revision (default HEAD), exported with
+#               git archive into <build dir>.src so that uncommitted work in
+#               the tree (colleagues' half-done files) is neither measured
+#               nor able to break the build; SRC_REV=worktree measures the
+#               working tree as it is
+#   BUILD_DIR   default build-stagebench-rev (a revision) or build-stagebench
+#               (worktree)
+#   MIN_TIME    seconds of measured stage time per run, default 0.1
+#   SOFTWIRE_BENCH_HUGE=1      EAL on hugepages instead of --no-huge
+#   SOFTWIRE_BENCH_SESSIONS    the large session count, default 1000000
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-build=${BUILD_DIR:-build-stagebench}
+rev=${SRC_REV:-HEAD}
 min_time=${MIN_TIME:-0.1}
 out_dir=$root/bench/out
 mkdir -p "$out_dir"
 json=$out_dir/stages_bench.json
 
+if [ "$rev" = worktree ]; then
+  build=${BUILD_DIR:-build-stagebench}
+  src=$root
+  dirty=$(git status --porcelain -- config crypto dataplane bench/dataplane | wc -l)
+  source_desc="working tree at $(git rev-parse --short=12 HEAD), $dirty uncommitted code file(s)"
+else
+  build=${BUILD_DIR:-build-stagebench-rev}
+  sha=$(git rev-parse --verify "$rev^{commit}")
+  src=$root/${build%/}.src
+  if [ "$(cat "$src/.softwire-rev" 2> /dev/null || true)" != "$sha" ]; then
+    rm -rf -- "${src:?}"
+    mkdir -p "$src"
+    git archive "$sha" | tar -x -C "$src"
+    echo "$sha" > "$src/.softwire-rev"
+  fi
+  source_desc="commit ${sha:0:12} (git archive; uncommitted changes excluded)"
+fi
+
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" -Dbuildtype=release -Db_ndebug=if-release
+  meson setup "$build" "$src" -Dbuildtype=release -Db_ndebug=if-release -Dtests=false
 elif ! meson introspect --buildoptions "$build" | grep -q '"name": "buildtype", "value": "release"'; then
   meson configure "$build" -Dbuildtype=release -Db_ndebug=if-release
 fi
@@ -41,13 +66,14 @@ cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 cpu_count=$(nproc)
 
 /usr/bin/python3 - "$json" "$root/bench/RESULTS.md" "bench/dataplane/run_stages.sh $*" \
-  "${cmd[*]}" "$started" "$cpu_model" "$cpu_count" "$load_before" "$load_after" <<'PY'
+  "${cmd[*]}" "$started" "$cpu_model" "$cpu_count" "$load_before" "$load_after" \
+  "$source_desc" <<'PY'
 import json
 import re
 import sys
 
 (json_path, results_path, script_cmd, bench_cmd, started, cpu_model, cpu_count, load_before,
- load_after) = sys.argv[1:]
+ load_after, source_desc) = sys.argv[1:]
 with open(json_path) as f:
     data = json.load(f)
 ctx = data["context"]
@@ -72,7 +98,8 @@ for b in data["benchmarks"]:
 ORDER = ["up.access_input", "up.sa_lookup", "up.esp_decrypt", "up.aead_decrypt", "up.l2tp_input",
          "up.ingress_filter", "up.core_output", "up.chain_rx", "up.chain_owned",
          "down.core_input", "down.l2tp_encap", "down.esp_encrypt", "down.aead_encrypt",
-         "down.access_output", "down.chain_rx", "down.chain_owned"]
+         "down.access_output", "down.chain_rx", "down.chain_owned",
+         "diag.l2tp_input_warm_session", "diag.esp_encrypt_warm_counters"]
 
 
 def ns(stage, key, sessions, size):
@@ -104,7 +131,11 @@ the N (2048 different bursts, cycled). `bytes` is the inner IP packet
 ESP stage's own (non-crypto) cost is the difference. `chain_rx` is
 `upstream_rx` / `downstream_rx` (every stage), `chain_owned` is
 `upstream_owned` / `downstream_owned` (after the SA lookup / the route lookup).
-Stages that do not depend on the key were run with AES-128 only.
+Stages that do not depend on the key were run with AES-128 only. The `diag.*`
+rows (AES-128, 64 bytes) run `l2tp_input` / `esp_encrypt` after reading,
+outside the timed region, the session cache line the stage reads first
+(`SessionState::sa_in`, resp. the `down_packets` line): the difference to the
+plain stage is what that one cold line costs the stage.
 
 Method: stages consume and rewrite their packets, so each iteration restores
 one burst from a pristine snapshot (memcpy of the bytes, data_off/len, the
@@ -124,7 +155,7 @@ chain pays some of those misses only once: the sum of the stages can exceed
 the chain.""")
 out.append("")
 out.append("- command: `%s` → `%s`" % (script_cmd.strip(), bench_cmd))
-out.append("- date: %s" % started)
+out.append("- date: %s; code measured: %s" % (started, source_desc))
 out.append("- CPU: %s (%s CPUs), TSC %.0f MHz; EAL %s, main lcore 0" %
            (cpu_model, cpu_count, tsc_hz / 1e6, ctx.get("eal_memory", "?")))
 out.append("- load average before / after the run: %s / %s (2 CPUs shared with colleagues' "
