@@ -12,6 +12,7 @@
 #include "dataplane/proto/ipv4.h"
 #include "dataplane/proto/ipv6.h"
 #include "dataplane/stages/inner_ip.h"
+#include "dataplane/stages/lookup_runs.h"
 #include "dataplane/stages/neighbor.h"
 
 namespace softwire::dp {
@@ -22,15 +23,19 @@ using proto::load_be16;
 
 constexpr unsigned kPrefetchAhead = 4;
 
+// PortState::owns_ipv4/owns_ipv6 over every port, inline: this runs per
+// packet, and owns_ipv6 is an out-of-line memcmp per address.
 bool sc_owns_ipv4(const DataplaneState& state, uint32_t address_be) {
   for (const PortState& p : state.ports)
-    if (p.owns_ipv4(address_be)) return true;
+    for (const uint32_t a : p.ipv4_addresses)
+      if (a == address_be) return true;
   return false;
 }
 
 bool sc_owns_ipv6(const DataplaneState& state, const uint8_t* address) {
   for (const PortState& p : state.ports)
-    if (p.owns_ipv6(address)) return true;
+    for (const tables::Ipv6Address& a : p.ipv6_addresses)
+      if (same_16(a.data(), address)) return true;
   return false;
 }
 
@@ -58,7 +63,7 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
   Candidate cand[kMaxBurst];
   uint32_t v4_addr[kMaxBurst];
   tables::Ipv6Address v6_addr[kMaxBurst];
-  uint16_t v4_at[kMaxBurst], v6_at[kMaxBurst];  // candidate position of each key
+  uint16_t key_of[kMaxBurst];  // candidate -> its address in v4_addr / v6_addr
   uint16_t n4 = 0, n6 = 0, kept = 0;
 
   for (uint16_t i = 0; i < kPrefetchAhead && i < n; ++i)
@@ -103,8 +108,9 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
       }
       c = Candidate{h.total_length, 0, 0,
                     h.protocol == proto::kIpProtocolTcp && h.fragment_offset == 0};
-      v4_addr[n4] = h.dst;
-      v4_at[n4++] = kept;
+      // A run of one destination is looked up once (see lookup_runs.h).
+      if (n4 == 0 || h.dst != v4_addr[n4 - 1]) v4_addr[n4++] = h.dst;
+      key_of[kept] = static_cast<uint16_t>(n4 - 1);
     } else if (ether_type == proto::kEtherTypeIpv6) {
       proto::Ipv6Header h;
       if (proto::parse_ipv6(l3, h) != proto::Ipv6Status::kOk) [[unlikely]] {
@@ -125,8 +131,10 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
       c = Candidate{static_cast<uint16_t>(proto::kIpv6HeaderLength + h.payload_length),
                     static_cast<uint16_t>(h.upper_offset), 1,
                     h.upper_protocol == proto::kIpProtocolTcp && h.fragment_offset == 0};
-      std::memcpy(v6_addr[n6].data(), h.dst.data(), 16);
-      v6_at[n6++] = kept;
+      if (n6 == 0 || !same_16(h.dst.data(), v6_addr[n6 - 1].data())) {
+        std::memcpy(v6_addr[n6++].data(), h.dst.data(), 16);
+      }
+      key_of[kept] = static_cast<uint16_t>(n6 - 1);
     } else if (ether_type == proto::kEtherTypeArp) {
       neighbor_arp(w, port, m, proto::kEthernetHeaderLength);
       continue;
@@ -142,19 +150,19 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
   // Longest-prefix match, one bulk call per family.
   uint32_t session_of[kMaxBurst];
   {
-    uint32_t found[kMaxBurst];
-    if (n4 > 0) {
-      state.prefix_table.lookup_ipv4_bulk(v4_addr, n4, found);
-      for (uint16_t k = 0; k < n4; ++k) session_of[v4_at[k]] = found[k];
-    }
-    if (n6 > 0) {
-      state.prefix_table.lookup_ipv6_bulk(v6_addr, n6, found);
-      for (uint16_t k = 0; k < n6; ++k) session_of[v6_at[k]] = found[k];
+    uint32_t found4[kMaxBurst], found6[kMaxBurst];
+    if (n4 > 0) state.prefix_table.lookup_ipv4_bulk(v4_addr, n4, found4);
+    if (n6 > 0) state.prefix_table.lookup_ipv6_bulk(v6_addr, n6, found6);
+    for (uint16_t i = 0; i < kept; ++i)
+      session_of[i] = cand[i].v6 ? found6[key_of[i]] : found4[key_of[i]];
+  }
+  uint32_t prefetched = tables::PrefixTable::kNoRoute;
+  for (uint16_t i = 0; i < kept; ++i) {
+    if (session_of[i] != prefetched) {
+      prefetched = session_of[i];
+      if (prefetched != tables::PrefixTable::kNoRoute) rte_prefetch0(&state.sessions[prefetched]);
     }
   }
-  for (uint16_t i = 0; i < kept; ++i)
-    if (session_of[i] != tables::PrefixTable::kNoRoute)
-      rte_prefetch0(&state.sessions[session_of[i]]);
 
   // Pass 2: session checks, TTL, MSS, ownership.
   rte_mbuf* foreign[kMaxBurst];
