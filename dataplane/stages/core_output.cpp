@@ -14,6 +14,16 @@ uint16_t core_output(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
   const uint16_t core = w.state.core_port();
   const PortState& port = w.state.ports[core];
   const bool have_neighbors = !w.state.neighbors.empty();
+  // Session counters are added once per run of one session, not per packet.
+  // Written only by the owner of the session's sa_in: this worker.
+  uint32_t run_session = kNoIndex;
+  uint64_t run_packets = 0, run_bytes = 0;
+  const auto count_run = [&] {
+    if (run_packets == 0) return;
+    SessionState& session = w.state.sessions[run_session];
+    session.up_packets.add(run_packets);
+    session.up_bytes.add(run_bytes);
+  };
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const uint8_t* ip = rte_pktmbuf_mtod(m, const uint8_t*);
@@ -35,12 +45,17 @@ uint16_t core_output(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     std::memcpy(eth + RTE_ETHER_ADDR_LEN, port.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
     proto::store_be16(eth + 12, v6 ? proto::kEtherTypeIpv6 : proto::kEtherTypeIpv4);
     m->l2_len = RTE_ETHER_HDR_LEN;
-    // Written only by the owner of the session's sa_in: this worker.
-    SessionState& session = w.state.sessions[meta(m).session_index];
-    session.up_packets.add();
-    session.up_bytes.add(ip_bytes);
+    const uint32_t session = meta(m).session_index;
+    if (session != run_session) {
+      count_run();
+      run_session = session;
+      run_packets = run_bytes = 0;
+    }
+    ++run_packets;
+    run_bytes += ip_bytes;
     w.send(core, m);
   }
+  count_run();
   return 0;
 }
 
