@@ -32,6 +32,14 @@ const gcm_key_data* key_data(const unsigned char* storage) {
   return std::launder(reinterpret_cast<const gcm_key_data*>(storage));
 }
 
+// Per-op helpers the compiler can inline (key_len and is_gmac are exported).
+constexpr bool alg_is_gmac(AeadAlg alg) {
+  return alg == AeadAlg::aes128_gmac || alg == AeadAlg::aes256_gmac;
+}
+constexpr bool alg_is_128(AeadAlg alg) {
+  return alg == AeadAlg::aes128_gcm || alg == AeadAlg::aes128_gmac;
+}
+
 IMB_KEY_SIZE_BYTES imb_key_size(AeadAlg alg) {
   return key_len(alg) == 16 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
 }
@@ -200,7 +208,7 @@ bool AeadEngine::op_valid(const AeadOp& op) const {
   if (op.len > kMaxDataLen || (op.len != 0 && op.data == nullptr)) return false;
   if (op.aad_len != 0 && op.aad == nullptr) return false;
   if (op.key->arch_ != arch_) return false;  // tables of another code path
-  if (is_gmac(op.key->alg_)) {
+  if (alg_is_gmac(op.key->alg_)) {
     if (op.aad_len != 0 && op.aad + op.aad_len != op.data) return false;
     if (op.aad_len + op.len == 0) return false;  // GMAC of nothing: never ESP
   } else if (op.aad_len > kMaxAadLen) {
@@ -283,7 +291,7 @@ void AeadEngine::run_burst(std::span<AeadOp> ops, bool enc) {
     std::memcpy(nonce, key.salt_, kSaltLen);
     std::memcpy(nonce + kSaltLen, op.iv, kIvLen);
     gcm_context_data ctx;
-    const bool k128 = key_len(key.alg_) == 16;
+    const bool k128 = alg_is_128(key.alg_);
     if (enc) {
       if (k128) {
         IMB_AES128_GCM_ENC(mgr_, kd, &ctx, op.data, op.data, op.len, nonce, op.aad, op.aad_len,
@@ -316,7 +324,7 @@ void AeadEngine::run_burst(std::span<AeadOp> ops, bool enc) {
   for (size_t i = 0; i < ops.size(); ++i) {
     ops[i].status = AeadStatus::error;
     if (!op_valid(ops[i])) [[unlikely]] continue;
-    if (!is_gmac(ops[i].key->alg_)) [[likely]] {
+    if (!alg_is_gmac(ops[i].key->alg_)) [[likely]] {
       gcm(ops[i]);
     } else {
       slot_op_[n++] = static_cast<uint16_t>(i);
