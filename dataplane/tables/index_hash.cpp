@@ -3,6 +3,7 @@
 #include <rte_errno.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "dataplane/tables/dpdk_names.h"
 
@@ -20,6 +21,16 @@ uint32_t hash_entries(uint32_t capacity) {
 // The value is inline in the data pointer: nothing to free with the key.
 void free_nothing(void* /*context*/, void* /*key_data*/) {}
 
+// rte_hash compares keys of lengths it has no special case for (4 is not
+// one) with memcmp; a 4-byte load and compare is what a lookup needs.
+// Returns 0 when equal, like memcmp.
+int key_differs(const void* a, const void* b, size_t /*key_len == 4*/) {
+  uint32_t x, y;
+  std::memcpy(&x, a, sizeof x);
+  std::memcpy(&y, b, sizeof y);
+  return x != y;
+}
+
 }  // namespace
 
 IndexHash::IndexHash(std::string name, uint32_t capacity, Rcu& rcu, int socket_id)
@@ -34,6 +45,9 @@ IndexHash::IndexHash(std::string name, uint32_t capacity, Rcu& rcu, int socket_i
   params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
   hash_ = rte_hash_create(&params);
   if (hash_ == nullptr) throw_dpdk_error(rte_errno, "rte_hash_create", name_);
+  // A function pointer in the hash: valid in this process only, and tables
+  // are never shared with a secondary process.
+  rte_hash_set_cmp_func(hash_, key_differs);
 
   rte_hash_rcu_config rcu_config{};
   rcu_config.v = rcu.qsbr();
