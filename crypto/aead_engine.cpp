@@ -32,12 +32,9 @@ const gcm_key_data* key_data(const unsigned char* storage) {
   return std::launder(reinterpret_cast<const gcm_key_data*>(storage));
 }
 
-// Per-op helpers the compiler can inline (key_len and is_gmac are exported).
+// Per-op helper the compiler can inline (is_gmac is exported).
 constexpr bool alg_is_gmac(AeadAlg alg) {
   return alg == AeadAlg::aes128_gmac || alg == AeadAlg::aes256_gmac;
-}
-constexpr bool alg_is_128(AeadAlg alg) {
-  return alg == AeadAlg::aes128_gcm || alg == AeadAlg::aes128_gmac;
 }
 
 IMB_KEY_SIZE_BYTES imb_key_size(AeadAlg alg) {
@@ -280,55 +277,12 @@ void AeadEngine::finish_job(IMB_JOB* job, bool enc) {
 }
 
 void AeadEngine::run_burst(std::span<AeadOp> ops, bool enc) {
-  // AES-GCM goes through the library's direct API: the same functions the
-  // job path ends in, one call per op, without building and completing a job
-  // (about a tenth of the cost of a 64-byte packet). The nonce and the
-  // computed tag use slot 0 of the scratch, wiped by the destructor.
-  const auto gcm = [this, enc](AeadOp& op) {
-    const SaKey& key = *op.key;
-    const gcm_key_data* kd = key_data(key.key_data_);
-    uint8_t* nonce = nonce_[0];
-    std::memcpy(nonce, key.salt_, kSaltLen);
-    std::memcpy(nonce + kSaltLen, op.iv, kIvLen);
-    gcm_context_data ctx;
-    const bool k128 = alg_is_128(key.alg_);
-    if (enc) {
-      if (k128) {
-        IMB_AES128_GCM_ENC(mgr_, kd, &ctx, op.data, op.data, op.len, nonce, op.aad, op.aad_len,
-                           op.tag, kTagLen);
-      } else {
-        IMB_AES256_GCM_ENC(mgr_, kd, &ctx, op.data, op.data, op.len, nonce, op.aad, op.aad_len,
-                           op.tag, kTagLen);
-      }
-      op.status = AeadStatus::ok;
-    } else {
-      // Starts as the complement of the received ICV: should the library
-      // refuse the call without writing a tag, the compare fails closed.
-      uint8_t* computed = tag_[0];
-      for (size_t b = 0; b < kTagLen; ++b) computed[b] = static_cast<uint8_t>(~op.tag[b]);
-      if (k128) {
-        IMB_AES128_GCM_DEC(mgr_, kd, &ctx, op.data, op.data, op.len, nonce, op.aad, op.aad_len,
-                           computed, kTagLen);
-      } else {
-        IMB_AES256_GCM_DEC(mgr_, kd, &ctx, op.data, op.data, op.len, nonce, op.aad, op.aad_len,
-                           computed, kTagLen);
-      }
-      op.status = tag_equal(computed, op.tag) ? AeadStatus::ok : AeadStatus::auth_failed;
-    }
-  };
-
-  // Slots of the valid GMAC ops, in order. Every op starts as error so that
-  // none is left without a status whatever the library does; completion sets
-  // it.
+  // Slots of the valid ops, in order. Every op starts as error so that none
+  // is left without a status whatever the library does; completion sets it.
   uint32_t n = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     ops[i].status = AeadStatus::error;
-    if (!op_valid(ops[i])) [[unlikely]] continue;
-    if (!alg_is_gmac(ops[i].key->alg_)) [[likely]] {
-      gcm(ops[i]);
-    } else {
-      slot_op_[n++] = static_cast<uint16_t>(i);
-    }
+    if (op_valid(ops[i])) slot_op_[n++] = static_cast<uint16_t>(i);
   }
 
   while (n != 0) {
