@@ -9,21 +9,12 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "dataplane/proposal_alg.h"
 #include "dataplane/proto/bytes.h"
 
 namespace softwire::dp {
 
 namespace {
-
-crypto::AeadAlg aead_alg(config::Proposal p) {
-  switch (p) {
-    case config::Proposal::kAes128Gcm16: return crypto::AeadAlg::aes128_gcm;
-    case config::Proposal::kAes256Gcm16: return crypto::AeadAlg::aes256_gcm;
-    case config::Proposal::kAes128Gmac: return crypto::AeadAlg::aes128_gmac;
-    case config::Proposal::kAes256Gmac: return crypto::AeadAlg::aes256_gmac;
-  }
-  throw std::logic_error("unknown proposal");
-}
 
 rte_ether_addr to_ether(const config::MacAddress& mac) {
   rte_ether_addr e;
@@ -31,7 +22,9 @@ rte_ether_addr to_ether(const config::MacAddress& mac) {
   return e;
 }
 
-uint32_t ipv4_host_order(const config::IpAddress& a) { return proto::load_be32(a.bytes.data()); }
+uint32_t ipv4_host_order(const config::IpAddress& a) {
+  return proto::load_be32(a.bytes.data());
+}
 
 void check(tables::TableStatus status, const std::string& what) {
   if (status != tables::TableStatus::kOk) throw std::runtime_error(what);
@@ -50,9 +43,8 @@ bool PortState::owns_ipv4(uint32_t address_be) const {
 }
 
 bool PortState::owns_ipv6(const uint8_t* address) const {
-  return std::any_of(ipv6_addresses.begin(), ipv6_addresses.end(), [&](const auto& a) {
-    return std::memcmp(a.data(), address, a.size()) == 0;
-  });
+  return std::any_of(ipv6_addresses.begin(), ipv6_addresses.end(),
+                     [&](const auto& a) { return std::memcmp(a.data(), address, a.size()) == 0; });
 }
 
 Capacities DataplaneState::capacities_for(const config::Config& cfg) {
@@ -72,10 +64,11 @@ DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<Port
     : rcu("sw", std::max(workers, 1u), 4096, socket_id),
       spi_table("sw", capacities_for(cfg).sas, rcu, socket_id),
       session_table("sw", capacities_for(cfg).sessions, rcu, socket_id),
-      prefix_table("sw",
-                   tables::PrefixTableConfig{.max_ipv4_prefixes = capacities_for(cfg).ipv4_prefixes,
-                                             .max_ipv6_prefixes = capacities_for(cfg).ipv6_prefixes},
-                   rcu, socket_id),
+      prefix_table(
+          "sw",
+          tables::PrefixTableConfig{.max_ipv4_prefixes = capacities_for(cfg).ipv4_prefixes,
+                                    .max_ipv6_prefixes = capacities_for(cfg).ipv6_prefixes},
+          rcu, socket_id),
       sa_slots("swsa", capacities_for(cfg).sas, rcu, socket_id),
       session_slots("swses", capacities_for(cfg).sessions, rcu, socket_id),
       workers_(workers) {
@@ -110,7 +103,8 @@ DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<Port
       }
     }
     const auto index = static_cast<uint16_t>(i);
-    if (pc.role == config::PortRole::kAccess && !have_access) access_port_ = index, have_access = true;
+    if (pc.role == config::PortRole::kAccess && !have_access)
+      access_port_ = index, have_access = true;
     if (pc.role == config::PortRole::kCore && !have_core) core_port_ = index, have_core = true;
     ports.push_back(std::move(p));
   }
@@ -118,8 +112,8 @@ DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<Port
   for (const auto& n : cfg.neighbors) {
     const auto it = std::find_if(cfg.ports.begin(), cfg.ports.end(),
                                  [&](const auto& p) { return p.name == n.port; });
-    neighbors.push_back(Neighbor{static_cast<uint16_t>(it - cfg.ports.begin()), n.address,
-                                 to_ether(n.mac)});
+    neighbors.push_back(
+        Neighbor{static_cast<uint16_t>(it - cfg.ports.begin()), n.address, to_ether(n.mac)});
   }
 
   for (unsigned w = 0; w < workers; ++w) {
@@ -211,8 +205,8 @@ uint32_t DataplaneState::add_sa(const config::SaConfig& c, const crypto::AeadEng
 
 void DataplaneState::build_outer_template(SaState& sa) {
   uint8_t* t = sa.outer_template.data();
-  config::IpAddress remote{sa.outer_v6 ? config::AddressFamily::kIpv6 : config::AddressFamily::kIpv4,
-                           sa.remote};
+  config::IpAddress remote{
+      sa.outer_v6 ? config::AddressFamily::kIpv6 : config::AddressFamily::kIpv4, sa.remote};
   const PortState& port = ports[sa.access_port];
   const rte_ether_addr& dst = next_hop_mac(sa.access_port, remote);
   std::memcpy(t, dst.addr_bytes, 6);
@@ -224,7 +218,7 @@ void DataplaneState::build_outer_template(SaState& sa) {
     uint8_t* ip = t + len;
     proto::store_be32(ip, 0x60000000);  // version 6, traffic class 0, flow label 0
     ip[6] = next;
-    ip[7] = 64;                         // hop limit
+    ip[7] = 64;  // hop limit
     std::memcpy(ip + 8, sa.local.data(), 16);
     std::memcpy(ip + 24, sa.remote.data(), 16);
     len += 40;

@@ -17,6 +17,7 @@
 
 #include "config/loader.h"
 #include "crypto/aead_engine.h"
+#include "dataplane/proposal_alg.h"
 #include "dataplane/proto/esp.h"
 #include "dataplane/proto/ethernet.h"
 #include "dataplane/proto/ipv4.h"
@@ -30,16 +31,6 @@ namespace {
 
 using namespace softwire;
 using namespace softwire::proto;
-
-crypto::AeadAlg aead_alg(config::Proposal p) {
-  switch (p) {
-    case config::Proposal::kAes128Gcm16: return crypto::AeadAlg::aes128_gcm;
-    case config::Proposal::kAes256Gcm16: return crypto::AeadAlg::aes256_gcm;
-    case config::Proposal::kAes128Gmac: return crypto::AeadAlg::aes128_gmac;
-    case config::Proposal::kAes256Gmac: return crypto::AeadAlg::aes256_gmac;
-  }
-  return crypto::AeadAlg::aes128_gcm;
-}
 
 struct Sa {
   std::unique_ptr<crypto::SaKey> key;
@@ -55,7 +46,7 @@ class Decoder {
       std::vector<uint8_t> keymat = sa.key.bytes();
       keymat.insert(keymat.end(), sa.salt.begin(), sa.salt.end());
       auto& entry = sas_[sa.spi];
-      entry.key = std::make_unique<crypto::SaKey>(aead_alg(sa.proposal), keymat, engine_);
+      entry.key = std::make_unique<crypto::SaKey>(dp::aead_alg(sa.proposal), keymat, engine_);
       entry.esn = sa.esn;
       entry.gmac = !config::proposal_encrypts(sa.proposal);
       explicit_bzero(keymat.data(), keymat.size());
@@ -81,7 +72,8 @@ class Decoder {
     EthernetHeader eth;
     if (auto s = parse_ethernet(frame, eth); s != EthernetStatus::kOk) return fail("ethernet", s);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "eth type 0x%04x%s", eth.ether_type, eth.tag_count ? " vlan" : "");
+    std::snprintf(buf, sizeof buf, "eth type 0x%04x%s", eth.ether_type,
+                  eth.tag_count ? " vlan" : "");
     add(buf);
     return decode_ip(eth.payload, eth.ether_type == 0x86dd, /*outer=*/true);
   }
@@ -115,7 +107,8 @@ class Decoder {
     if (protocol == 50) return decode_esp(payload, outer);
     if (protocol == 17) {
       UdpHeader udp;
-      if (auto s = parse_udp(payload, v6 ? IpVersion::kIpv6 : IpVersion::kIpv4, udp); s != UdpStatus::kOk)
+      if (auto s = parse_udp(payload, v6 ? IpVersion::kIpv6 : IpVersion::kIpv4, udp);
+          s != UdpStatus::kOk)
         return fail("udp", s);
       std::snprintf(buf, sizeof buf, "udp %u > %u", udp.src_port, udp.dst_port);
       add(buf);
@@ -168,7 +161,8 @@ class Decoder {
     if (op.status != crypto::AeadStatus::ok) return add("esp REJECTED: auth_failed"), false;
     EspTrailer trailer;
     const ConstBytes plaintext(copy.data() + kEspHeaderSize, esp.ciphertext.size());
-    if (auto s = parse_esp_trailer(plaintext, trailer); s != EspStatus::kOk) return fail("esp trailer", s);
+    if (auto s = parse_esp_trailer(plaintext, trailer); s != EspStatus::kOk)
+      return fail("esp trailer", s);
     std::snprintf(buf, sizeof buf, "decrypted, pad %u, next header %u", trailer.pad_length,
                   trailer.next_header);
     add(buf);
@@ -215,8 +209,8 @@ class Decoder {
     if (l2tp.is_control) return true;
     PppHeader ppp;
     if (auto s = parse_ppp(l2tp.payload, ppp); s != PppStatus::kOk) return fail("ppp", s);
-    std::snprintf(buf, sizeof buf, "ppp 0x%04x%s%s", ppp.protocol, ppp.has_address_control ? "" : " acfc",
-                  ppp.protocol_compressed ? " pfc" : "");
+    std::snprintf(buf, sizeof buf, "ppp 0x%04x%s%s", ppp.protocol,
+                  ppp.has_address_control ? "" : " acfc", ppp.protocol_compressed ? " pfc" : "");
     add(buf);
     if (!is_ip_data(ppp.protocol)) return true;
     return decode_ip(ppp.payload, ppp.protocol == kPppProtocolIpv6, /*outer=*/false);
