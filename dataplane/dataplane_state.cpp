@@ -182,6 +182,8 @@ uint32_t DataplaneState::add_sa(const config::SaConfig& c, const crypto::AeadEng
   sa.remote = c.remote.bytes;
   sa.local_ts = c.local_ts;
   sa.remote_ts = c.remote_ts;
+  sa.tunnel_src =
+      c.local_ts.address.family == c.local.family ? c.local.bytes : c.local_ts.address.bytes;
   sa.life_bytes = c.life_bytes;
   sa.life_packets = c.life_packets;
   sa.soft_life_bytes = c.soft_life_bytes;

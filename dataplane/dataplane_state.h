@@ -40,14 +40,17 @@ struct alignas(64) SaState {
   bool esn = false;
   bool nat_t = false;
   bool tunnel = false;
-  bool gmac = false;     // ESP-NULL with GMAC (RFC 4543): authenticate, do not encrypt
+  bool gmac = false;  // ESP-NULL with GMAC (RFC 4543): authenticate, do not encrypt
   bool outer_v6 = false;
-  bool ts_v6 = false;    // tunnel mode: family of the inner (selector) header
+  bool ts_v6 = false;  // tunnel mode: family of the inner (selector) header
   uint16_t local_port = 4500;
   uint16_t remote_port = 4500;
-  std::array<uint8_t, 16> local{};   // outer addresses, network order (IPv4 in [0..3])
+  std::array<uint8_t, 16> local{};  // outer addresses, network order (IPv4 in [0..3])
   std::array<uint8_t, 16> remote{};
   config::IpPrefix local_ts, remote_ts;
+  // Tunnel mode, downstream: source of the inner header. The SA's `local`
+  // address, or local_ts's when the selectors are of the other family.
+  std::array<uint8_t, 16> tunnel_src{};
   uint64_t life_bytes = 0, life_packets = 0, soft_life_bytes = 0, soft_life_packets = 0;
   // Downstream: Ethernet + outer IP (+ UDP 4500) prebuilt once; the encrypt
   // stage copies it and fills in the lengths and checksums.
@@ -112,8 +115,8 @@ class DataplaneState {
   // Builds ports, tables and rings; then apply() loads SAs and sessions.
   // `ports` gives the DPDK port ids in configuration order (tests may pass
   // fake ones). Throws std::runtime_error on any failure.
-  DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports,
-                 unsigned workers, int socket_id);
+  DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
+                 int socket_id);
   ~DataplaneState();
   DataplaneState(const DataplaneState&) = delete;
   DataplaneState& operator=(const DataplaneState&) = delete;

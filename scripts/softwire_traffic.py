@@ -964,7 +964,12 @@ class Scenario:
         proto = PPP_IPV4 if out_inner[0] >> 4 == 4 else PPP_IPV6
         l2 = l2tp_data(s.peer_tunnel_id, s.peer_session_id, ppp_header(proto) + out_inner)
         if sa.tunnel:
-            t_src, t_dst = sa.local_ts.split("/")[0], sa.remote_ts.split("/")[0]
+            # Contract: from the SA's local address (local_ts's own address
+            # only when the selectors are of the other family), to the host
+            # in remote_ts.
+            ts_addr = sa.local_ts.split("/")[0]
+            t_src = sa.local if _ip(sa.local).version == _ip(ts_addr).version else ts_addr
+            t_dst = sa.remote_ts.split("/")[0]
             udp = udp_datagram(t_src, t_dst, L2TP_PORT, s.peer_port, l2,
                                checksum=_ip(t_src).version == 6)
             payload = ip_header_for(t_src, t_dst, 17, udp)

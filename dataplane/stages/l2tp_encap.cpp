@@ -70,7 +70,7 @@ uint16_t l2tp_encap(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     // The IP header right above the UDP header: tunnel-mode inner header or
     // the outer one. UDP checksum only where IPv6 requires it.
     const bool above_v6 = sa.tunnel ? sa.ts_v6 : sa.outer_v6;
-    const uint8_t* src = sa.tunnel ? sa.local_ts.address.bytes.data() : sa.local.data();
+    const uint8_t* src = sa.tunnel ? sa.tunnel_src.data() : sa.local.data();
     const uint8_t* dst = sa.tunnel ? sa.remote_ts.address.bytes.data() : sa.remote.data();
     const proto::UdpFields ports{.src_port = proto::kL2tpPort, .dst_port = s.peer_port};
     const proto::MutableBytes datagram{udp, udp_length};
