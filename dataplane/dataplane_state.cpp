@@ -37,16 +37,6 @@ uint32_t with_headroom(size_t count, uint32_t minimum) {
 
 }  // namespace
 
-bool PortState::owns_ipv4(uint32_t address_be) const {
-  return std::find(ipv4_addresses.begin(), ipv4_addresses.end(), address_be) !=
-         ipv4_addresses.end();
-}
-
-bool PortState::owns_ipv6(const uint8_t* address) const {
-  return std::any_of(ipv6_addresses.begin(), ipv6_addresses.end(),
-                     [&](const auto& a) { return std::memcmp(a.data(), address, a.size()) == 0; });
-}
-
 Capacities DataplaneState::capacities_for(const config::Config& cfg) {
   size_t v4 = 0, v6 = 0;
   for (const auto& s : cfg.sessions)

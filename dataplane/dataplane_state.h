@@ -19,6 +19,7 @@
 #include "crypto/replay_window.h"
 #include "dataplane/counters.h"
 #include "dataplane/ports.h"
+#include "dataplane/proto/bytes.h"
 #include "dataplane/tables/prefix_table.h"
 #include "dataplane/tables/rcu.h"
 #include "dataplane/tables/session_table.h"
@@ -93,8 +94,17 @@ struct PortState {
   std::vector<uint32_t> ipv4_addresses;  // the SC's own, network order
   std::vector<tables::Ipv6Address> ipv6_addresses;
 
-  bool owns_ipv4(uint32_t address_be) const;
-  bool owns_ipv6(const uint8_t* address) const;
+  // Per packet: inline, IPv6 compared as two words.
+  bool owns_ipv4(uint32_t address_be) const {
+    for (const uint32_t a : ipv4_addresses)
+      if (a == address_be) return true;
+    return false;
+  }
+  bool owns_ipv6(const uint8_t* address) const {
+    for (const tables::Ipv6Address& a : ipv6_addresses)
+      if (proto::same_16(a.data(), address)) return true;
+    return false;
+  }
 };
 
 struct Neighbor {

@@ -37,4 +37,15 @@ inline void store_be64(uint8_t* p, uint64_t v) {
   store_be32(p + 4, static_cast<uint32_t>(v));
 }
 
+// Equality of two 16-byte values (IPv6 addresses) as two 64-bit words, no
+// memcmp call: per-packet address checks use it.
+inline bool same_16(const void* a, const void* b) {
+  uint64_t a0, a1, b0, b1;
+  std::memcpy(&a0, a, 8);
+  std::memcpy(&a1, static_cast<const uint8_t*>(a) + 8, 8);
+  std::memcpy(&b0, b, 8);
+  std::memcpy(&b1, static_cast<const uint8_t*>(b) + 8, 8);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 }  // namespace softwire::proto

@@ -47,20 +47,6 @@ bool dst_mac_accepted(const PortState& port, const proto::MacAddress& dst) {
   return dst[0] == 0x33 && dst[1] == 0x33;  // IPv6 multicast: neighbour solicitations
 }
 
-// PortState::owns_ipv4/owns_ipv6, inline: this runs per packet, and
-// owns_ipv6 is an out-of-line memcmp per address.
-bool owns_ipv4(const PortState& port, uint32_t address_be) {
-  for (const uint32_t a : port.ipv4_addresses)
-    if (a == address_be) return true;
-  return false;
-}
-
-bool owns_ipv6(const PortState& port, const uint8_t* address) {
-  for (const tables::Ipv6Address& a : port.ipv6_addresses)
-    if (same_16(a.data(), address)) return true;
-  return false;
-}
-
 // UDP to one of our addresses: IKE, NAT-T keepalive, or ESP in UDP 4500.
 // `udp_offset` is the frame offset of the UDP header.
 Outcome classify_udp(proto::ConstBytes ip_payload, proto::IpVersion version, size_t udp_offset,
@@ -127,7 +113,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
     if (ip.is_fragment) return drop(DropReason::fragment);
     uint32_t dst_be;
     std::memcpy(&dst_be, eth.payload.data() + 16, 4);
-    if (!owns_ipv4(port, dst_be)) return drop(DropReason::not_for_us);
+    if (!port.owns_ipv4(dst_be)) return drop(DropReason::not_for_us);
     const size_t l4 = l3 + ip.header_length;
     switch (ip.protocol) {
       case proto::kIpProtocolEsp:
@@ -159,7 +145,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
       }
       return drop(DropReason::not_for_us);
     }
-    if (!owns_ipv6(port, ip.dst.data())) return drop(DropReason::not_for_us);
+    if (!port.owns_ipv6(ip.dst.data())) return drop(DropReason::not_for_us);
     switch (ip.upper_protocol) {
       case proto::kIpProtocolEsp:
         md.esp_offset = static_cast<uint16_t>(l4);

@@ -23,19 +23,16 @@ using proto::load_be16;
 
 constexpr unsigned kPrefetchAhead = 4;
 
-// PortState::owns_ipv4/owns_ipv6 over every port, inline: this runs per
-// packet, and owns_ipv6 is an out-of-line memcmp per address.
+// Addressed to the SC itself, on any of its ports.
 bool sc_owns_ipv4(const DataplaneState& state, uint32_t address_be) {
   for (const PortState& p : state.ports)
-    for (const uint32_t a : p.ipv4_addresses)
-      if (a == address_be) return true;
+    if (p.owns_ipv4(address_be)) return true;
   return false;
 }
 
 bool sc_owns_ipv6(const DataplaneState& state, const uint8_t* address) {
   for (const PortState& p : state.ports)
-    for (const tables::Ipv6Address& a : p.ipv6_addresses)
-      if (same_16(a.data(), address)) return true;
+    if (p.owns_ipv6(address)) return true;
   return false;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dataplane/proto/bytes.h"
 #include "dataplane/worker_context.h"
 
 namespace softwire::dp {
@@ -35,14 +36,6 @@ void lookup_runs(const Table& table, const uint32_t* keys, uint16_t n, uint32_t*
   for (uint16_t i = 0; i < n; ++i) values[i] = found[run[i]];
 }
 
-// Equality of two 16-byte addresses as two 64-bit words (no memcmp call).
-inline bool same_16(const void* a, const void* b) {
-  uint64_t a0, a1, b0, b1;
-  std::memcpy(&a0, a, 8);
-  std::memcpy(&a1, static_cast<const uint8_t*>(a) + 8, 8);
-  std::memcpy(&b0, b, 8);
-  std::memcpy(&b1, static_cast<const uint8_t*>(b) + 8, 8);
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
+using proto::same_16;
 
 }  // namespace softwire::dp
