@@ -50,23 +50,21 @@ Capacities DataplaneState::capacities_for(const config::Config& cfg) {
 }
 
 DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& handles,
-                               unsigned workers, int socket_id)
+                               unsigned workers, int socket_id, const Capacities& caps)
     : rcu("sw", std::max(workers, 1u), 4096, socket_id),
-      spi_table("sw", capacities_for(cfg).sas, rcu, socket_id),
-      session_table("sw", capacities_for(cfg).sessions, rcu, socket_id),
-      prefix_table(
-          "sw",
-          tables::PrefixTableConfig{.max_ipv4_prefixes = capacities_for(cfg).ipv4_prefixes,
-                                    .max_ipv6_prefixes = capacities_for(cfg).ipv6_prefixes},
-          rcu, socket_id),
-      sa_slots("swsa", capacities_for(cfg).sas, rcu, socket_id),
-      session_slots("swses", capacities_for(cfg).sessions, rcu, socket_id),
+      spi_table("sw", caps.sas, rcu, socket_id),
+      session_table("sw", caps.sessions, rcu, socket_id),
+      prefix_table("sw",
+                   tables::PrefixTableConfig{.max_ipv4_prefixes = caps.ipv4_prefixes,
+                                             .max_ipv6_prefixes = caps.ipv6_prefixes},
+                   rcu, socket_id),
+      sa_slots("swsa", caps.sas, rcu, socket_id),
+      session_slots("swses", caps.sessions, rcu, socket_id),
       workers_(workers) {
   if (workers == 0 || workers > kMaxWorkers)
     throw std::runtime_error("between 1 and " + std::to_string(kMaxWorkers) + " workers");
   if (cfg.ports.size() > kMaxPorts || handles.size() != cfg.ports.size())
     throw std::runtime_error("at most " + std::to_string(kMaxPorts) + " ports");
-  const Capacities caps = capacities_for(cfg);
   sa_capacity = caps.sas;
   session_capacity = caps.sessions;
   sas = std::make_unique<SaState[]>(sa_capacity);
@@ -117,15 +115,20 @@ DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<Port
   }
 }
 
-DataplaneState::~DataplaneState() {
+void DataplaneState::drain_handoff_rings() {
   for (auto* rings : {&handoff_up, &handoff_down}) {
     for (rte_ring* r : *rings) {
-      if (r == nullptr) continue;
       rte_mbuf* m;
-      while (rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
-      rte_ring_free(r);
+      while (r != nullptr && rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0)
+        rte_pktmbuf_free(m);
     }
   }
+}
+
+DataplaneState::~DataplaneState() {
+  drain_handoff_rings();
+  for (auto* rings : {&handoff_up, &handoff_down})
+    for (rte_ring* r : *rings) rte_ring_free(r);  // null-safe
 }
 
 const rte_ether_addr& DataplaneState::next_hop_mac(uint16_t port,

@@ -126,7 +126,8 @@ class DataplaneState {
   // `ports` gives the DPDK port ids in configuration order (tests may pass
   // fake ones). Throws std::runtime_error on any failure.
   DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
-                 int socket_id);
+                 int socket_id)
+      : DataplaneState(cfg, ports, workers, socket_id, capacities_for(cfg)) {}
   ~DataplaneState();
   DataplaneState(const DataplaneState&) = delete;
   DataplaneState& operator=(const DataplaneState&) = delete;
@@ -135,6 +136,10 @@ class DataplaneState {
   void apply(const config::Config& cfg);
 
   static Capacities capacities_for(const config::Config& cfg);
+
+  // Frees every packet waiting in a hand-off ring (shutdown, after the
+  // workers stopped).
+  void drain_handoff_rings();
 
   unsigned workers() const { return workers_; }
   uint16_t access_port() const { return access_port_; }  // first port with role access
@@ -169,6 +174,8 @@ class DataplaneState {
   const rte_ether_addr& next_hop_mac(uint16_t port, const config::IpAddress& address) const;
 
  private:
+  DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
+                 int socket_id, const Capacities& caps);
   uint32_t add_sa(const config::SaConfig& sa, const crypto::AeadEngine& key_engine);
   uint32_t add_session(const config::SessionConfig& s, uint32_t sa_in, uint32_t sa_out);
   void build_outer_template(SaState& sa);

@@ -234,18 +234,10 @@ int run(const Options& opt) {
     contexts.clear();
     dp::close_ports(ports);
     state->rcu.reclaim();
-    const std::string stats = [&] {
-      // The hand-off rings are drained by the state's destructor; drain them
-      // now so that the mempool count below is final.
-      for (auto* rings : {&state->handoff_up, &state->handoff_down})
-        for (rte_ring* r : *rings) {
-          rte_mbuf* m;
-          while (r != nullptr && rte_ring_sc_dequeue(r, reinterpret_cast<void**>(&m)) == 0)
-            rte_pktmbuf_free(m);
-        }
-      return dp::stats_json(*state, counters, elapsed.count(), pool,
-                            window_open ? &window : nullptr);
-    }();
+    // Before counting the mempool, so that the count is final.
+    state->drain_handoff_rings();
+    const std::string stats =
+        dp::stats_json(*state, counters, elapsed.count(), pool, window_open ? &window : nullptr);
     if (!opt.stats_json.empty()) {
       std::ofstream out(opt.stats_json);
       out << stats;
