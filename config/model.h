@@ -68,6 +68,9 @@ struct DataplaneConfig {
   std::vector<unsigned> workers;   // worker lcore ids; the main lcore is another one
   unsigned burst = 32;             // 1..256
   unsigned mempool_mbufs = 16383;  // mbufs in the packet pool (2^n - 1 is optimal)
+  // Table capacities; 0 = derived from the configuration (see capacities_for).
+  uint32_t max_sas = 0;       // 0 or >= 2
+  uint32_t max_sessions = 0;  // 0 or >= 1
 };
 
 enum class PortRole : uint8_t { kAccess, kCore };
@@ -142,6 +145,13 @@ struct ControlConfig {
   std::string socket;          // operator unix socket of softwire-cp
   std::string metrics_listen;  // "host:port" for Prometheus; empty = off
   bool session_metrics = false;
+  // Punt policers of the data plane (packets/s and burst size).
+  uint32_t punt_rate_per_peer = 200;
+  uint32_t punt_burst_per_peer = 50;
+  uint32_t punt_rate_global = 20000;
+  uint32_t punt_burst_global = 2000;
+  std::string security_log;          // path; empty = standard error of softwire-cp
+  double rekey_grace_seconds = 5.0;  // > 0: how long a replaced inbound SA stays usable
 };
 
 struct Config {
