@@ -88,6 +88,12 @@ struct SaRecord {
   uint8_t key[32];
   uint8_t salt[4];
   uint8_t reserved[2];
+  // Where the SA's sequence numbers resume when the cp replays it into a
+  // restarted dp, so that neither side's anti-replay is defeated: outbound,
+  // the next sequence number to send (0 = start at 1); inbound, the highest
+  // sequence number already accepted (0 = none): everything at or below it
+  // counts as seen.
+  uint64_t initial_seq;
 };
 
 // A session. Sessions are keyed by (tunnel_id, session_id), the dp's lookup
@@ -276,6 +282,10 @@ struct SaStats {
   uint8_t reserved[2];
   uint32_t spi;
   uint64_t packets, bytes, auth_failed, replayed;
+  // Outbound: the next sequence number to send; inbound: the highest
+  // authenticated sequence number (the window's top). The cp keeps the last
+  // value it saw to replay SAs with SaRecord::initial_seq.
+  uint64_t seq;
 };
 
 struct SessionStats {
