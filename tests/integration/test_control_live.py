@@ -25,7 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-import live  # noqa: E402
+import softwire_live as live  # noqa: E402
 import softwire_traffic as st  # noqa: E402
 from scapy.all import IP, UDP, Raw  # noqa: E402
 from scapy.layers.ppp import PPP, PPP_LCP_Echo  # noqa: E402
@@ -167,7 +167,7 @@ def read_frames(path: str) -> list[bytes]:
 
 def live_pcap(path: str) -> list[bytes]:
     sys.path.insert(0, os.path.dirname(live.PUMP))
-    import pump
+    import softwire_pump as pump
     return pump.read_pcap(path)
 
 

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Live traffic for the control-plane tests: sends frames from pcap files on
 interfaces at a fixed rate and captures what arrives on others, inside the
-network namespace it is started in (`ip netns exec NS pump.py ...`).
+network namespace it is started in (`ip netns exec NS softwire_pump.py ...`).
 
-    pump.py --send IFACE=FILE.pcap[@RATE] ...   frames to send (RATE frames/s, default 2000)
+    softwire_pump.py --send IFACE=FILE.pcap[@RATE] ...   frames to send (RATE frames/s, default 2000)
             --capture IFACE=OUT.pcap ...        what the data plane sends out of IFACE
             --gate FILE                         before sending the frames after a frame
                                                 marked in FILE.gates, wait until FILE exists

@@ -1,7 +1,7 @@
 """Live set-up for the control-plane tests: a network namespace per test with
 two veth pairs, softwire-dp on net_af_packet inside it, softwire-cp and
 softwire-ctl outside (the shared memory in /dev/shm and the unix socket are
-visible from both), and tests/integration/pump.py sending and capturing
+visible from both), and scripts/softwire_pump.py sending and capturing
 inside the namespace.
 
     access: swacc (softwire-dp) <-> genacc (pump: the SIs)
@@ -19,7 +19,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PUMP = os.path.join(HERE, "pump.py")
+PUMP = os.path.join(HERE, "softwire_pump.py")
 PYTHON = "/usr/bin/python3"
 
 
