@@ -166,7 +166,9 @@ bool ControlServer::continue_dump(unsigned& budget) {
       out->type = shm::MessageType::kDumpSa;
       out->request_id = dump_.request_id;
       out->generation = generation_;
-      out->body.sa = state_.sa_record(dump_.index);  // holds no key material
+      shm::SaRecord sa = state_.sa_record(dump_.index);  // with its key: the contract
+      out->body.sa = sa;
+      explicit_bzero(&sa, sizeof sa);
       replies_.publish();
       --budget;
       ++dump_.index;

@@ -81,6 +81,7 @@ DataplaneState::DataplaneState(const config::Config& cfg, const std::vector<Port
   sessions = std::make_unique<SessionState[]>(session_capacity);
   session_identity.resize(session_capacity);
   session_prefixes.resize(session_capacity);
+  session_origins_.resize(session_capacity);
   sa_records_.resize(sa_capacity);
   sa_refs_.resize(sa_capacity);
 
@@ -139,6 +140,7 @@ void DataplaneState::drain_handoff_rings() {
 }
 
 DataplaneState::~DataplaneState() {
+  explicit_bzero(sa_records_.data(), sa_records_.size() * sizeof(shm::SaRecord));
   drain_handoff_rings();
   for (auto* rings : {&handoff_up, &handoff_down})
     for (rte_ring* r : *rings) rte_ring_free(r);  // null-safe
@@ -244,6 +246,10 @@ OpResult DataplaneState::add_sa(const shm::SaRecord& record) {
     return failure(shm::Status::kInvalid,
                    "local: " + c.local.to_string() + " is not an address of an access port");
   const bool inbound = c.direction == config::Direction::kIn;
+  if (record.origin != shm::Origin::kStatic && record.origin != shm::Origin::kDynamic)
+    return failure(shm::Status::kInvalid, "origin: must be static (0) or dynamic (1)");
+  if (!c.esn && record.initial_seq > UINT32_MAX)
+    return failure(shm::Status::kInvalid, "initial_seq: beyond 32 bits on an SA without esn");
   const uint64_t key = sa_key(c.spi, inbound);
   if (sa_by_key_.count(key) != 0)
     return failure(shm::Status::kExists,
@@ -252,7 +258,7 @@ OpResult DataplaneState::add_sa(const shm::SaRecord& record) {
   if (index == tables::SlotAllocator::kNoSlot)
     return failure(shm::Status::kTableFull, "SA table full (" + std::to_string(sa_capacity) + ")");
   SaState& sa = sas[index];
-  build_sa(sa, c);
+  build_sa(sa, c, record.initial_seq);
   sa.generation.store(sa.generation.load(std::memory_order_relaxed) + 1,
                       std::memory_order_release);  // odd: live
   if (inbound) {
@@ -264,13 +270,20 @@ OpResult DataplaneState::add_sa(const shm::SaRecord& record) {
       return failure(channel_status(t), "spi: cannot add " + hex(c.spi) + " to the SPI table");
     }
   }
-  sa_records_[index] = shm::to_record_without_key(c);
+  sa_records_[index] = record;
+  sa_records_[index].initial_seq = 0;
   sa_refs_[index] = 0;
   sa_by_key_.emplace(key, index);
   return OpResult{shm::Status::kOk, {}, index};
 }
 
-void DataplaneState::build_sa(SaState& sa, const config::SaConfig& c) {
+shm::SaRecord DataplaneState::sa_record(uint32_t index) const {
+  shm::SaRecord r = sa_records_[index];
+  r.initial_seq = sas[index].seq.get();
+  return r;
+}
+
+void DataplaneState::build_sa(SaState& sa, const config::SaConfig& c, uint64_t initial_seq) {
   const uint32_t index = static_cast<uint32_t>(&sa - sas.get());
   if (!key_engine_) key_engine_ = std::make_unique<crypto::AeadEngine>();
   std::vector<uint8_t> keymat = c.key.bytes();
@@ -309,13 +322,18 @@ void DataplaneState::build_sa(SaState& sa, const config::SaConfig& c) {
   }
   // A recycled slot starts from scratch: no worker can reach it now.
   sa.window.reset();
-  sa.next_seq = 1;
   for (Counter* counter : {&sa.packets, &sa.bytes, &sa.auth_failed, &sa.replayed,
                            &sa.soft_expired, &sa.hard_expired, &sa.seq_exhausted})
     counter->reset();
+  // Sequence numbers resume where a previous data plane left them.
   if (sa.inbound) {
     sa.window.emplace(c.replay_window, c.esn);
+    sa.window->start_after(initial_seq);
+    sa.seq.set(initial_seq);
+    sa.next_seq = 1;
   } else {
+    sa.next_seq = initial_seq == 0 ? 1 : initial_seq;
+    sa.seq.set(sa.next_seq);
     build_outer_template(sa);
   }
 }
@@ -333,7 +351,7 @@ OpResult DataplaneState::delete_sa(const shm::SaKey& key) {
   sa.generation.store(sa.generation.load(std::memory_order_relaxed) + 1,
                       std::memory_order_release);  // even: dead
   sa_by_key_.erase(sa_key(key.spi, sa.inbound));
-  sa_records_[index] = shm::SaRecord{};
+  explicit_bzero(&sa_records_[index], sizeof sa_records_[index]);
   sa_slots.release_after_grace(index);
   return OpResult{shm::Status::kOk, {}, index};
 }
@@ -388,6 +406,8 @@ OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   }
   if (std::string e = sa_pair_error(sa_records_[sa_in], sa_records_[sa_out]); !e.empty())
     return failure(shm::Status::kInvalid, e);
+  if (record.origin != shm::Origin::kStatic && record.origin != shm::Origin::kDynamic)
+    return failure(shm::Status::kInvalid, "origin: must be static (0) or dynamic (1)");
   const tables::SessionKey key{c.tunnel_id, c.session_id};
   if (session_table.lookup(key) != tables::SessionTable::kNotFound)
     return failure(shm::Status::kExists, "tunnel_id/session_id: session " +
@@ -415,6 +435,7 @@ OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   s.generation.store(s.generation.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   session_identity[index] = c.identity;
   session_prefixes[index].clear();
+  session_origins_[index] = record.origin;
 
   bool in_table = false;
   const auto undo = [&](shm::Status status, std::string detail) {
@@ -575,6 +596,7 @@ shm::SessionRecord DataplaneState::session_record(uint32_t index) const {
   r.peer_port = s.peer_port;
   r.mtu = s.mtu.load(std::memory_order_relaxed);
   r.total_prefixes = static_cast<uint32_t>(session_prefixes[index].size());
+  r.origin = session_origins_[index];
   return r;
 }
 

@@ -82,6 +82,9 @@ struct alignas(64) SaState {
   Counter packets, bytes, auth_failed, replayed;
   Counter soft_expired, hard_expired;  // 0 or 1: set once by the owner
   Counter seq_exhausted;               // 0 or 1: outbound, set once by the owner
+  // The sequence number for the main lcore (stats, dumps): outbound the next
+  // one to send, inbound the highest authenticated (the window's top).
+  Counter seq;
 };
 
 // Hot state of one L2TP session.
@@ -212,8 +215,9 @@ class DataplaneState {
   bool session_live(uint32_t index) const { return session_slots.is_allocated(index); }
   // Sessions referencing the SA (main lcore only).
   uint32_t sa_references(uint32_t index) const { return sa_refs_[index]; }
-  // The SA as added, without key material (dumps).
-  const shm::SaRecord& sa_record(uint32_t index) const { return sa_records_[index]; }
+  // The SA as added, key included, with initial_seq = its current sequence
+  // number (SaState::seq), for dumps. Callers wipe the copy after use.
+  shm::SaRecord sa_record(uint32_t index) const;
   // The session as a record (prefixes not filled in: see session_prefixes).
   shm::SessionRecord session_record(uint32_t index) const;
   uint32_t sas_in_use() const { return static_cast<uint32_t>(sa_by_key_.size()); }
@@ -262,7 +266,7 @@ class DataplaneState {
  private:
   DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
                  int socket_id, const Capacities& caps);
-  void build_sa(SaState& sa, const config::SaConfig& c);
+  void build_sa(SaState& sa, const config::SaConfig& c, uint64_t initial_seq);
   void build_outer_template(SaState& sa);
   bool sa_on_access_port(const config::IpAddress& local) const;
   shm::Status add_prefix(const config::IpPrefix& p, uint32_t session);
@@ -273,7 +277,10 @@ class DataplaneState {
   // Key expansion on the main lcore (created on first use).
   std::unique_ptr<crypto::AeadEngine> key_engine_;
   // Main lcore only, by slot index.
-  std::vector<shm::SaRecord> sa_records_;  // without key material
+  // As added, key material included (dumps return it so that a restarted cp
+  // can adopt dynamic SAs); wiped at delete and destruction.
+  std::vector<shm::SaRecord> sa_records_;
+  std::vector<shm::Origin> session_origins_;
   std::vector<uint32_t> sa_refs_;
   // (direction << 32 | spi) -> SA index, for both directions.
   std::unordered_map<uint64_t, uint32_t> sa_by_key_;

@@ -125,7 +125,7 @@ void StatsPublisher::publish(const ControlTotals& totals) {
   for (uint32_t i = 0; i < state_.sa_capacity; ++i) {
     shm::SaStats& out = sas[i];
     if (!state_.sa_live(i)) {
-      out = shm::SaStats{};
+      out = shm::SaStats{};  // state kFree
       continue;
     }
     const SaState& sa = state_.sas[i];
@@ -136,6 +136,7 @@ void StatsPublisher::publish(const ControlTotals& totals) {
     out.bytes = sa.bytes.get();
     out.auth_failed = sa.auth_failed.get();
     out.replayed = sa.replayed.get();
+    out.seq = sa.seq.get();
   }
   shm::SessionStats* sessions = segment_.session_stats();
   for (uint32_t i = 0; i < state_.session_capacity; ++i) {

@@ -69,6 +69,7 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     sa.next_seq = seq + 1;
+    sa.seq.set(seq + 1);
     md.seq = seq;
 
     uint8_t* tail = reinterpret_cast<uint8_t*>(

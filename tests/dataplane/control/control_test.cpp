@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <variant>
 #include <string>
 #include <utility>
 #include <vector>
@@ -117,6 +118,8 @@ TEST_F(ControlTest, EveryInvalidSaField) {
       {"soft_life", [](shm::SaRecord& r) { r.life_packets = 10, r.soft_life_packets = 11; }},
       {"key", [](shm::SaRecord& r) { r.key_length = 32; }},
       {"key", [](shm::SaRecord& r) { r.key_length = 0; }},
+      {"origin", [](shm::SaRecord& r) { r.origin = static_cast<shm::Origin>(2); }},
+      {"initial_seq", [](shm::SaRecord& r) { r.initial_seq = uint64_t{1} << 32; }},  // no esn
   };
   const uint32_t before = state_->sas_in_use();
   for (const auto& [field, mutate] : cases) {
@@ -210,6 +213,7 @@ TEST_F(ControlTest, EveryInvalidSessionField) {
       {"prefixes[0]", [](shm::SessionRecord& r) { r.prefixes[0].length = 33; }},
       // The SA pair must join the same addresses (s2's outbound SA is IPv6).
       {"sa_out_spi", [](shm::SessionRecord& r) { r.sa_out_spi = kSaOut2; }},
+      {"origin", [](shm::SessionRecord& r) { r.origin = static_cast<shm::Origin>(7); }},
   };
   const uint32_t sessions = state_->sessions_in_use();
   for (const auto& [field, mutate] : cases) {
@@ -431,13 +435,21 @@ TEST_F(ControlTest, KeysAreWipedFromTheCommandSlot) {
   EXPECT_EQ(std::memcmp(in_ring->body.sa.salt, zeros, 4), 0);
 }
 
-TEST_F(ControlTest, DumpReturnsExactlyTheTablesWithoutKeys) {
+// Dumps return everything a restarted cp needs to adopt the tables: keys,
+// origins and the sequence numbers where the SAs are now.
+TEST_F(ControlTest, DumpReturnsExactlyTheTables) {
   // A session with 20 prefixes: 8 in its record, 8 + 4 in prefix entries.
-  ASSERT_EQ(call(sa_add(sa_like(kSaIn1, Direction::kIn, 0x5001))).status, Status::kOk);
-  ASSERT_EQ(call(sa_add(sa_like(kSaOut1, Direction::kOut, 0x5002))).status, Status::kOk);
+  shm::SaRecord dynamic_in = sa_like(kSaIn1, Direction::kIn, 0x5001);
+  dynamic_in.origin = shm::Origin::kDynamic;
+  dynamic_in.initial_seq = 77;
+  ASSERT_EQ(call(sa_add(dynamic_in)).status, Status::kOk);
+  shm::SaRecord dynamic_out = sa_like(kSaOut1, Direction::kOut, 0x5002);
+  dynamic_out.initial_seq = 500;
+  ASSERT_EQ(call(sa_add(dynamic_out)).status, Status::kOk);
   std::vector<config::IpPrefix> many;
   for (int i = 0; i < 20; ++i) many.push_back(prefix("10.90." + std::to_string(i) + ".0/24"));
   shm::SessionRecord r = session_record("many@example.net", 0x5001, 0x5002, 90, 91, {});
+  r.origin = shm::Origin::kDynamic;
   ASSERT_EQ(call(session_message(MessageType::kSessionAdd, r)).status, Status::kOk);
   ASSERT_EQ(call(binding(90, 91, false, {many.begin(), many.begin() + 8})).status, Status::kOk);
   ASSERT_EQ(call(binding(90, 91, false, {many.begin() + 8, many.begin() + 16})).status, Status::kOk);
@@ -455,18 +467,17 @@ TEST_F(ControlTest, DumpReturnsExactlyTheTablesWithoutKeys) {
   EXPECT_EQ(out.back().type, MessageType::kReply);
   EXPECT_EQ(out.back().status, Status::kOk);
 
-  std::set<std::pair<uint32_t, int>> sas_seen;
+  std::map<std::pair<uint32_t, int>, shm::SaRecord> sas_seen;
   std::map<std::pair<uint16_t, uint16_t>, std::vector<config::IpPrefix>> prefixes_seen;
   std::map<std::pair<uint16_t, uint16_t>, shm::SessionRecord> sessions_seen;
-  const uint8_t zeros[32] = {};
   for (const shm::Message& m : out) {
     EXPECT_EQ(m.request_id, id);
     EXPECT_EQ(m.generation, generation());
     if (m.type == MessageType::kDumpSa) {
-      EXPECT_TRUE(sas_seen.insert({m.body.sa.spi, static_cast<int>(m.body.sa.direction)}).second);
-      EXPECT_EQ(m.body.sa.key_length, 0);
-      EXPECT_EQ(std::memcmp(m.body.sa.key, zeros, 32), 0);
-      EXPECT_EQ(std::memcmp(m.body.sa.salt, zeros, 4), 0);
+      EXPECT_TRUE(
+          sas_seen.emplace(std::make_pair(m.body.sa.spi, static_cast<int>(m.body.sa.direction)),
+                           m.body.sa)
+              .second);
     } else if (m.type == MessageType::kDumpSession) {
       const auto key = std::make_pair(m.body.session.tunnel_id, m.body.session.session_id);
       EXPECT_TRUE(sessions_seen.emplace(key, m.body.session).second);
@@ -481,10 +492,26 @@ TEST_F(ControlTest, DumpReturnsExactlyTheTablesWithoutKeys) {
       EXPECT_EQ(&m, &out.back()) << "only the final reply is not a dump entry";
     }
   }
-  std::set<std::pair<uint32_t, int>> sas_expected = {{0x5001, 0}, {0x5002, 1}};
-  for (const auto& sa : config_.sas)
-    sas_expected.insert({sa.spi, sa.direction == Direction::kIn ? 0 : 1});
-  EXPECT_EQ(sas_seen, sas_expected);
+  // Each SA as added (to_config of the dump = the configuration, key included).
+  ASSERT_EQ(sas_seen.size(), config_.sas.size() + 2);
+  for (const auto& sa : config_.sas) {
+    const auto it = sas_seen.find({sa.spi, sa.direction == Direction::kIn ? 0 : 1});
+    ASSERT_NE(it, sas_seen.end()) << sa.spi;
+    const auto back = shm::to_config(it->second);
+    ASSERT_TRUE(std::holds_alternative<config::SaConfig>(back)) << std::get<std::string>(back);
+    const config::SaConfig& got = std::get<config::SaConfig>(back);
+    EXPECT_EQ(got.key, sa.key) << sa.spi;
+    EXPECT_EQ(got.salt, sa.salt) << sa.spi;
+    EXPECT_EQ(got.local_ts, sa.local_ts) << sa.spi;
+    EXPECT_EQ(got.replay_window, sa.replay_window) << sa.spi;
+    EXPECT_EQ(it->second.origin, shm::Origin::kStatic);
+    EXPECT_EQ(it->second.initial_seq, sa.direction == Direction::kIn ? 0u : 1u) << sa.spi;
+  }
+  const shm::SaRecord& in = sas_seen.at({0x5001, 0});
+  EXPECT_EQ(in.origin, shm::Origin::kDynamic);
+  EXPECT_EQ(in.initial_seq, 77u);
+  EXPECT_EQ(std::memcmp(in.key, dynamic_in.key, 16), 0);
+  EXPECT_EQ(sas_seen.at({0x5002, 1}).initial_seq, 500u);
   ASSERT_EQ(sessions_seen.size(), config_.sessions.size() + 1);
   for (const auto& s : config_.sessions) {
     const auto key = std::make_pair(s.tunnel_id, s.session_id);
@@ -501,15 +528,38 @@ TEST_F(ControlTest, DumpReturnsExactlyTheTablesWithoutKeys) {
   }
   const auto key = std::make_pair(uint16_t{90}, uint16_t{91});
   EXPECT_EQ(sessions_seen[key].total_prefixes, 20u);
+  EXPECT_EQ(sessions_seen[key].origin, shm::Origin::kDynamic);
+  EXPECT_EQ(sessions_seen[std::make_pair(uint16_t{7}, uint16_t{9})].origin, shm::Origin::kStatic);
   EXPECT_EQ(prefixes_seen[key], many);
+}
 
-  // No key of any SA anywhere in the segment (replies, dumps, command slots).
-  const uint8_t* begin = segment_->base();
-  const uint8_t* end = begin + segment_->size();
-  for (const auto& sa : config_.sas) {
-    const auto& k = sa.key.bytes();
-    EXPECT_EQ(std::search(begin, end, k.begin(), k.end()), end) << "key of SA " << sa.spi;
-  }
+// A re-installed SA resumes its sequence numbers (SaRecord::initial_seq):
+// inbound, what was accepted before counts as seen; outbound, numbering
+// continues.
+TEST_F(ControlTest, InitialSeqResumesSequenceNumbers) {
+  const uint32_t session = state_->find_session(7, 9);
+  const shm::SessionRecord s = state_->session_record(session);
+  std::vector<config::IpPrefix> prefixes = state_->session_prefixes[session];
+  ASSERT_EQ(call(session_delete(7, 9)).status, Status::kOk);
+  ASSERT_EQ(call(sa_delete(kSaIn1, shm::Direction::kIn)).status, Status::kOk);
+  ASSERT_EQ(call(sa_delete(kSaOut1, shm::Direction::kOut)).status, Status::kOk);
+  shm::SaRecord in = sa_like(kSaIn1, Direction::kIn, kSaIn1);
+  in.initial_seq = 1000;  // above every vector's sequence number
+  ASSERT_EQ(call(sa_add(in)).status, Status::kOk);
+  shm::SaRecord out = sa_like(kSaOut1, Direction::kOut, kSaOut1);
+  out.initial_seq = 4242;
+  ASSERT_EQ(call(sa_add(out)).status, Status::kOk);
+  shm::SessionRecord again = s;
+  again.prefix_count = static_cast<uint8_t>(prefixes.size());
+  for (size_t i = 0; i < prefixes.size(); ++i) again.prefixes[i] = shm::to_shm(prefixes[i]);
+  ASSERT_EQ(call(session_message(MessageType::kSessionAdd, again)).status, Status::kOk);
+
+  EXPECT_EQ(state_->sas[state_->find_sa(kSaOut1, shm::Direction::kOut)].next_seq, 4242u);
+  const Vector& v = vec("a_v4");
+  rte_mbuf* m = make_packet(v.in, v.in_len, kAccess);
+  upstream_rx(*worker_, kAccess, &m, 1);
+  EXPECT_TRUE(worker_->take_tx(kCore).empty());
+  EXPECT_EQ(dropped(DropReason::replay), 1u);
 }
 
 // ---- Lifetimes ---------------------------------------------------------------------------
