@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
@@ -41,7 +42,8 @@ std::string spi_label(uint32_t spi) {
   return text;
 }
 
-// The families of one scrape, in the order they are declared.
+// The families of one scrape, in the order they are declared. A deque, so
+// that the references handed out stay valid while more families are added.
 class Families {
  public:
   MetricFamily& counter(std::string name, std::string help) {
@@ -53,14 +55,16 @@ class Families {
   MetricFamily& histogram(std::string name, std::string help) {
     return add(std::move(name), std::move(help), MetricType::Histogram);
   }
-  std::vector<MetricFamily> take() { return std::move(families_); }
+  std::vector<MetricFamily> take() {
+    return {std::make_move_iterator(families_.begin()), std::make_move_iterator(families_.end())};
+  }
 
  private:
   MetricFamily& add(std::string name, std::string help, MetricType type) {
     families_.push_back(MetricFamily{std::move(name), std::move(help), type, {}});
     return families_.back();
   }
-  std::vector<MetricFamily> families_;
+  std::deque<MetricFamily> families_;
 };
 
 void sample(MetricFamily& family, Labels labels, double value) {
