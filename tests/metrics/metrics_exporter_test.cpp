@@ -576,19 +576,21 @@ TEST_F(MetricsExporterTest, SegmentObserverFollowsDataPlaneRestarts) {
 // mixture, and the snapshots must move forward.
 TEST_F(MetricsExporterTest, ScrapesAreConsistentWhileTheDataPlaneWrites) {
   start();
+  auto publish = [this](uint64_t round) {
+    shm::begin_stats_update(*segment_);
+    shm::StatsHeader& h = segment_->header().stats;
+    h.snapshots = round;
+    h.port_stats[0].rx_packets = round;
+    h.worker_stats[1].drops[3] = round;
+    h.mempool_in_use = round;
+    shm::end_stats_update(*segment_);
+    beat();
+  };
+  publish(0);
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    uint64_t round = 1;
-    while (!stop.load()) {
-      shm::begin_stats_update(*segment_);
-      shm::StatsHeader& h = segment_->header().stats;
-      h.snapshots = round;
-      h.port_stats[0].rx_packets = round;
-      h.worker_stats[1].drops[3] = round;
-      h.mempool_in_use = round;
-      shm::end_stats_update(*segment_);
-      beat();
-      ++round;
+    for (uint64_t round = 1; !stop.load(); ++round) {
+      publish(round);
       std::this_thread::yield();
     }
   });
