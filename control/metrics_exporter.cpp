@@ -298,6 +298,9 @@ void collect_dataplane(const DataplaneSample& s, const EntityMetrics& entities, 
                               "Inbound packets of an SA whose ICV did not verify");
   auto& sa_replays =
       out.counter("softwire_sa_replays_total", "Inbound packets of an SA rejected as replays");
+  auto& sa_seq = out.gauge("softwire_sa_sequence_number",
+                           "Outbound: the next ESP sequence number to send; inbound: the highest "
+                           "authenticated one");
   auto& sa_expired =
       out.gauge("softwire_sa_lifetime_expired", "1 when an SA reached its soft or hard lifetime");
   for (uint32_t i : sa_indices) {
@@ -308,6 +311,7 @@ void collect_dataplane(const DataplaneSample& s, const EntityMetrics& entities, 
     sample(sa_bytes, {{"spi", spi}, {"direction", direction}}, double(sa.bytes));
     sample(sa_auth, {{"spi", spi}, {"direction", direction}}, double(sa.auth_failed));
     sample(sa_replays, {{"spi", spi}, {"direction", direction}}, double(sa.replayed));
+    sample(sa_seq, {{"spi", spi}, {"direction", direction}}, double(sa.seq));
     const bool hard = sa.state == shm::SaStateCode::kHardExpired;
     const bool soft = hard || sa.state == shm::SaStateCode::kSoftExpired;
     sample(sa_expired, {{"spi", spi}, {"direction", direction}, {"kind", "soft"}}, soft);

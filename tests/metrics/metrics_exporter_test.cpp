@@ -271,10 +271,11 @@ class MetricsExporterTest : public ::testing::Test {
     w1.ports_tx_packets[1] = 500;
     shm::SaStats* sas = seg.sa_stats();
     // Slot 2 and slots 5..7 stay free.
-    sas[0] = {shm::SaStateCode::kActive, shm::Direction::kIn, {}, 0x1000, 100, 10000, 0, 0};
-    sas[1] = {shm::SaStateCode::kActive, shm::Direction::kOut, {}, 0x2000, 90, 9000, 0, 0};
-    sas[3] = {shm::SaStateCode::kSoftExpired, shm::Direction::kIn, {}, 0x1001, 5, 500, 7, 3};
-    sas[4] = {shm::SaStateCode::kHardExpired, shm::Direction::kOut, {}, 0x2001, 50, 50000, 0, 0};
+    sas[0] = {shm::SaStateCode::kActive, shm::Direction::kIn, {}, 0x1000, 100, 10000, 0, 0, 100};
+    sas[1] = {shm::SaStateCode::kActive, shm::Direction::kOut, {}, 0x2000, 90, 9000, 0, 0, 91};
+    sas[3] = {shm::SaStateCode::kSoftExpired, shm::Direction::kIn, {}, 0x1001, 5, 500, 7, 3, 5};
+    sas[4] = {
+        shm::SaStateCode::kHardExpired, shm::Direction::kOut, {}, 0x2001, 50, 50000, 0, 0, 51};
     shm::SessionStats* sessions = seg.session_stats();
     // Bytes up+down: session 1 = 300, 2 = 3000, 3 = 30, 4 = 30000, 5 = 3; slot 7 free.
     sessions[0] = {1, 0, 1, 1, 0, 1, 100, 2, 200, 0};
@@ -363,7 +364,9 @@ TEST_F(MetricsExporterTest, ExactValuesOfTheDataPlane) {
   start();
   const Scrape s = scrape();
   EXPECT_EQ(s.value("softwire_dataplane_up"), 1);
-  EXPECT_EQ(s.value(R"(softwire_build_info{layout_version="1",version="9.8.7-test"})"), 1);
+  EXPECT_EQ(s.value("softwire_build_info{layout_version=\"" + std::to_string(shm::kLayoutVersion) +
+                    "\",version=\"9.8.7-test\"}"),
+            1);
   EXPECT_EQ(s.value(R"(softwire_dataplane_info{generation="0x00c0ffee12345678",pid=")" +
                     std::to_string(getpid()) + "\"}"),
             1);
@@ -515,7 +518,9 @@ TEST_F(MetricsExporterTest, DataPlaneDownLeavesControlPlaneMetricsOnly) {
   dp_attached_ = false;
   const Scrape s = scrape();
   EXPECT_EQ(s.value("softwire_dataplane_up"), 0);
-  EXPECT_EQ(s.value(R"(softwire_build_info{layout_version="1",version="9.8.7-test"})"), 1);
+  EXPECT_EQ(s.value("softwire_build_info{layout_version=\"" + std::to_string(shm::kLayoutVersion) +
+                    "\",version=\"9.8.7-test\"}"),
+            1);
   EXPECT_EQ(s.value("softwire_cp_dataplane_in_sync"), 0);
   // The cp's punt counters keep the names learnt while the data plane was up.
   EXPECT_EQ(s.value(R"(softwire_cp_punts_received_total{kind="ike"})"), 51);
@@ -634,9 +639,11 @@ TEST_F(MetricsExporterTest, AllSessionsAndSas) {
       s.value(R"(softwire_session_packets_total{direction="down",session_id="4",tunnel_id="2"})"),
       200);
   EXPECT_EQ(s.value(R"(softwire_session_spoofed_packets_total{session_id="3",tunnel_id="1"})"), 6);
-  // 4 SAs in use: 4 counters + 2 lifetime gauges each.
+  // 4 SAs in use: 4 counters, the sequence number and 2 lifetime gauges each.
   EXPECT_EQ(s.count("softwire_sa_packets_total"), 4u);
   EXPECT_EQ(s.count("softwire_sa_lifetime_expired"), 8u);
+  EXPECT_EQ(s.count("softwire_sa_sequence_number"), 4u);
+  EXPECT_EQ(s.value(R"(softwire_sa_sequence_number{direction="out",spi="0x00002000"})"), 91);
   EXPECT_EQ(s.value(R"(softwire_sa_bytes_total{direction="in",spi="0x00001000"})"), 10000);
   EXPECT_EQ(s.value(R"(softwire_sa_packets_total{direction="out",spi="0x00002000"})"), 90);
   EXPECT_EQ(s.value(R"(softwire_sa_auth_failures_total{direction="in",spi="0x00001001"})"), 7);
