@@ -581,13 +581,22 @@ TEST_F(MetricsExporterTest, SegmentObserverFollowsDataPlaneRestarts) {
 // mixture, and the snapshots must move forward.
 TEST_F(MetricsExporterTest, ScrapesAreConsistentWhileTheDataPlaneWrites) {
   start();
+  // The fields are written slowly, in the opposite order of the reader's
+  // copy, so that a reader ignoring the epoch would see a mixture.
   auto publish = [this](uint64_t round) {
+    auto pause = [] {
+      for (std::atomic<int> i = 0; i < 200; ++i) {
+      }
+    };
     shm::begin_stats_update(*segment_);
     shm::StatsHeader& h = segment_->header().stats;
-    h.snapshots = round;
-    h.port_stats[0].rx_packets = round;
     h.worker_stats[1].drops[3] = round;
+    pause();
+    h.port_stats[0].rx_packets = round;
+    pause();
     h.mempool_in_use = round;
+    pause();
+    h.snapshots = round;
     shm::end_stats_update(*segment_);
     beat();
   };
