@@ -14,8 +14,8 @@ constexpr uint8_t kSoft = 1, kHard = 2, kSeqExhausted = 4;
 
 }  // namespace
 
-ControlServer::ControlServer(DataplaneState& state, const shm::Segment& segment,
-                             rte_mempool* pool, bool control_mode)
+ControlServer::ControlServer(DataplaneState& state, const shm::Segment& segment, rte_mempool* pool,
+                             bool control_mode)
     : state_(state),
       segment_(segment),
       pool_(pool),
@@ -54,8 +54,7 @@ shm::Message* ControlServer::reply_slot() const {
   return reinterpret_cast<shm::Message*>(replies_.reserve());
 }
 
-void ControlServer::send_reply(uint64_t request_id, shm::Status status,
-                               const std::string& detail) {
+void ControlServer::send_reply(uint64_t request_id, shm::Status status, const std::string& detail) {
   shm::Message* reply = reply_slot();  // the caller made sure there is room
   std::memset(reply, 0, sizeof *reply);
   reply->type = shm::MessageType::kReply;
@@ -235,8 +234,8 @@ void ControlServer::poll_lifetimes() {
         std::fprintf(stderr, "softwire-dp: SA spi=0x%x (%s) reached its hard lifetime\n", sa.spi,
                      direction);
       if (now & ~seen.logged & kSeqExhausted)
-        std::fprintf(stderr, "softwire-dp: SA spi=0x%x (%s) ran out of sequence numbers\n",
-                     sa.spi, direction);
+        std::fprintf(stderr, "softwire-dp: SA spi=0x%x (%s) ran out of sequence numbers\n", sa.spi,
+                     direction);
       seen.logged = now;
     }
     if (!control_mode_) continue;

@@ -51,9 +51,9 @@ class ControlServer {
   struct DumpCursor {
     bool active = false;
     uint64_t request_id = 0;
-    bool sessions = false;     // false: SAs phase
-    uint32_t index = 0;        // next slot to look at
-    uint32_t prefix_done = 0;  // prefixes of slot `index` already sent
+    bool sessions = false;      // false: SAs phase
+    uint32_t index = 0;         // next slot to look at
+    uint32_t prefix_done = 0;   // prefixes of slot `index` already sent
     bool session_sent = false;  // kDumpSession of slot `index` sent
   };
   struct LifetimeSeen {

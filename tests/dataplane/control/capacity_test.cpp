@@ -80,9 +80,9 @@ TEST(ControlCapacity, MaxSessionsWithBothFamiliesFitIn1GiB) {
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   const std::string prefix = "swcap" + std::to_string(getpid());
-  std::vector<const char*> eal_args = {argv[0], "--no-huge", "-m", "1024", "--no-shconf",
-                                       "--file-prefix", prefix.c_str(), "--no-pci", "-l", "0",
-                                       "--log-level=*:error"};
+  std::vector<const char*> eal_args = {
+      argv[0],        "--no-huge", "-m", "1024", "--no-shconf",        "--file-prefix",
+      prefix.c_str(), "--no-pci",  "-l", "0",    "--log-level=*:error"};
   if (rte_eal_init(int(eal_args.size()), const_cast<char**>(eal_args.data())) < 0) {
     std::fprintf(stderr, "rte_eal_init failed\n");
     return 1;

@@ -7,9 +7,9 @@
 #include <functional>
 #include <map>
 #include <set>
-#include <variant>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "dataplane/upstream.h"
@@ -114,7 +114,8 @@ TEST_F(ControlTest, EveryInvalidSaField) {
          r.local_ts.length = 8;  // 198.51.100.1/8: host bits
        }},
       {"remote_ts", [](shm::SaRecord& r) { r.remote_ts.family = static_cast<shm::Family>(5); }},
-      {"local_ts/remote_ts", [](shm::SaRecord& r) { r.local_ts.length = 24, r.local_ts.bytes[3] = 0; }},
+      {"local_ts/remote_ts",
+       [](shm::SaRecord& r) { r.local_ts.length = 24, r.local_ts.bytes[3] = 0; }},
       {"soft_life", [](shm::SaRecord& r) { r.life_packets = 10, r.soft_life_packets = 11; }},
       {"key", [](shm::SaRecord& r) { r.key_length = 32; }},
       {"key", [](shm::SaRecord& r) { r.key_length = 0; }},
@@ -139,8 +140,8 @@ TEST_F(ControlTest, EveryInvalidSaField) {
 TEST_F(ControlTest, SessionAddDeleteAndDuplicates) {
   ASSERT_EQ(call(sa_add(sa_like(kSaIn1, Direction::kIn, 0x5001))).status, Status::kOk);
   ASSERT_EQ(call(sa_add(sa_like(kSaOut1, Direction::kOut, 0x5002))).status, Status::kOk);
-  const shm::SessionRecord r =
-      session_record("new@example.net", 0x5001, 0x5002, 40, 41, {"10.40.0.0/24", "2001:db8:40::/64"});
+  const shm::SessionRecord r = session_record("new@example.net", 0x5001, 0x5002, 40, 41,
+                                              {"10.40.0.0/24", "2001:db8:40::/64"});
   const shm::Message added = call(session_message(MessageType::kSessionAdd, r));
   ASSERT_EQ(added.status, Status::kOk) << text(added);
   const uint32_t index = state_->find_session(40, 41);
@@ -173,8 +174,8 @@ TEST_F(ControlTest, SessionAddIsAllOrNothing) {
   const uint32_t sessions = state_->sessions_in_use();
   const uint32_t refs = state_->sa_references(state_->find_sa(kSaIn1, shm::Direction::kIn));
   // The second prefix belongs to session 7/9 already.
-  const shm::SessionRecord r = session_record("late@example.net", kSaIn1, kSaOut1, 50, 51,
-                                              {"10.50.0.0/24", "10.1.0.0/30"});
+  const shm::SessionRecord r =
+      session_record("late@example.net", kSaIn1, kSaOut1, 50, 51, {"10.50.0.0/24", "10.1.0.0/30"});
   const shm::Message reply = call(session_message(MessageType::kSessionAdd, r));
   EXPECT_EQ(reply.status, Status::kExists);
   EXPECT_EQ(text(reply).rfind("prefixes[1]", 0), 0u) << text(reply);
@@ -305,7 +306,8 @@ shm::Message binding(uint16_t tunnel, uint16_t session, bool unbind,
   m.body.prefixes.session = {tunnel, session};
   m.body.prefixes.unbind = unbind ? 1 : 0;
   m.body.prefixes.count = static_cast<uint8_t>(prefixes.size());
-  for (size_t i = 0; i < prefixes.size(); ++i) m.body.prefixes.prefixes[i] = shm::to_shm(prefixes[i]);
+  for (size_t i = 0; i < prefixes.size(); ++i)
+    m.body.prefixes.prefixes[i] = shm::to_shm(prefixes[i]);
   return m;
 }
 
@@ -385,7 +387,8 @@ TEST_F(ControlTest, CaptureIsStoredForTheWorkers) {
 TEST_F(ControlTest, FullReplyRingLosesNothing) {
   const auto command = [](uint64_t i) {
     // Alternating outcomes, so that replies can be told apart.
-    return i % 2 == 0 ? sa_delete(0x7000, shm::Direction::kIn) : sa_delete(kSaIn1, shm::Direction::kIn);
+    return i % 2 == 0 ? sa_delete(0x7000, shm::Direction::kIn)
+                      : sa_delete(kSaIn1, shm::Direction::kIn);
   };
   uint64_t first_id = 0;
   const uint64_t total = shm::kReplyRingRecords + 10;
@@ -452,7 +455,8 @@ TEST_F(ControlTest, DumpReturnsExactlyTheTables) {
   r.origin = shm::Origin::kDynamic;
   ASSERT_EQ(call(session_message(MessageType::kSessionAdd, r)).status, Status::kOk);
   ASSERT_EQ(call(binding(90, 91, false, {many.begin(), many.begin() + 8})).status, Status::kOk);
-  ASSERT_EQ(call(binding(90, 91, false, {many.begin() + 8, many.begin() + 16})).status, Status::kOk);
+  ASSERT_EQ(call(binding(90, 91, false, {many.begin() + 8, many.begin() + 16})).status,
+            Status::kOk);
   ASSERT_EQ(call(binding(90, 91, false, {many.begin() + 16, many.end()})).status, Status::kOk);
   // And one SA deleted again: it must not appear.
   ASSERT_EQ(call(sa_add(sa_like(kSaIn2, Direction::kIn, 0x5003))).status, Status::kOk);
@@ -474,20 +478,23 @@ TEST_F(ControlTest, DumpReturnsExactlyTheTables) {
     EXPECT_EQ(m.request_id, id);
     EXPECT_EQ(m.generation, generation());
     if (m.type == MessageType::kDumpSa) {
-      EXPECT_TRUE(
-          sas_seen.emplace(std::make_pair(m.body.sa.spi, static_cast<int>(m.body.sa.direction)),
-                           m.body.sa)
-              .second);
+      EXPECT_TRUE(sas_seen
+                      .emplace(std::make_pair(m.body.sa.spi, static_cast<int>(m.body.sa.direction)),
+                               m.body.sa)
+                      .second);
     } else if (m.type == MessageType::kDumpSession) {
       const auto key = std::make_pair(m.body.session.tunnel_id, m.body.session.session_id);
       EXPECT_TRUE(sessions_seen.emplace(key, m.body.session).second);
       for (unsigned i = 0; i < m.body.session.prefix_count; ++i)
-        prefixes_seen[key].push_back(std::get<config::IpPrefix>(shm::to_config(m.body.session.prefixes[i])));
+        prefixes_seen[key].push_back(
+            std::get<config::IpPrefix>(shm::to_config(m.body.session.prefixes[i])));
     } else if (m.type == MessageType::kDumpPrefixes) {
-      const auto key = std::make_pair(m.body.prefixes.session.tunnel_id, m.body.prefixes.session.session_id);
+      const auto key =
+          std::make_pair(m.body.prefixes.session.tunnel_id, m.body.prefixes.session.session_id);
       EXPECT_TRUE(sessions_seen.count(key)) << "prefixes before their session";
       for (unsigned i = 0; i < m.body.prefixes.count; ++i)
-        prefixes_seen[key].push_back(std::get<config::IpPrefix>(shm::to_config(m.body.prefixes.prefixes[i])));
+        prefixes_seen[key].push_back(
+            std::get<config::IpPrefix>(shm::to_config(m.body.prefixes.prefixes[i])));
     } else {
       EXPECT_EQ(&m, &out.back()) << "only the final reply is not a dump entry";
     }

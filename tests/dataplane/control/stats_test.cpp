@@ -31,14 +31,14 @@ TEST_F(ControlTest, StatsSnapshotsAreConsistentAndIncreasing) {
       const uint64_t n = snap.header.snapshots;
       // The "worker" sets every counter below to the snapshot number before
       // each publication: a torn copy would mix two of them.
-      const uint64_t values[] = {snap.header.worker_stats[0].polls,
-                                 snap.header.worker_stats[0].drops[static_cast<size_t>(
-                                     DropReason::replay)],
-                                 snap.header.port_stats[1].rx_packets,
-                                 snap.sas.at(sa).packets,
-                                 snap.sessions.at(session).up_packets};
+      const uint64_t values[] = {
+          snap.header.worker_stats[0].polls,
+          snap.header.worker_stats[0].drops[static_cast<size_t>(DropReason::replay)],
+          snap.header.port_stats[1].rx_packets, snap.sas.at(sa).packets,
+          snap.sessions.at(session).up_packets};
       for (const uint64_t v : values)
-        if (n != 0 && v != n) failure = "torn snapshot " + std::to_string(n) + " vs " + std::to_string(v);
+        if (n != 0 && v != n)
+          failure = "torn snapshot " + std::to_string(n) + " vs " + std::to_string(v);
       if (n < last) failure = "snapshots went back from " + std::to_string(last);
       last = n;
     }
