@@ -844,10 +844,10 @@ class Loader {
   }
 
   ControlConfig read_control(const Setting& setting, const std::string& instance) const {
-    const Group group(reporter_, setting,
-                      {"socket", "metrics_listen", "session_metrics", "punt_rate_per_peer",
-                       "punt_burst_per_peer", "punt_rate_global", "punt_burst_global",
-                       "security_log", "rekey_grace"});
+    const Group group(
+        reporter_, setting,
+        {"socket", "metrics_listen", "session_metrics", "punt_rate_per_peer", "punt_burst_per_peer",
+         "punt_rate_global", "punt_burst_global", "security_log", "rekey_grace"});
     ControlConfig control;
     control.socket = "/run/softwire/" + instance + ".sock";
     if (const Setting* socket = group.find("socket")) {

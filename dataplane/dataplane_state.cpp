@@ -10,9 +10,9 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "dataplane/mbuf_meta.h"
 #include "dataplane/proposal_alg.h"
 #include "dataplane/proto/bytes.h"
-#include "dataplane/mbuf_meta.h"
 #include "shm/records.h"
 
 namespace softwire::dp {
@@ -322,8 +322,8 @@ void DataplaneState::build_sa(SaState& sa, const config::SaConfig& c, uint64_t i
   }
   // A recycled slot starts from scratch: no worker can reach it now.
   sa.window.reset();
-  for (Counter* counter : {&sa.packets, &sa.bytes, &sa.auth_failed, &sa.replayed,
-                           &sa.soft_expired, &sa.hard_expired, &sa.seq_exhausted})
+  for (Counter* counter : {&sa.packets, &sa.bytes, &sa.auth_failed, &sa.replayed, &sa.soft_expired,
+                           &sa.hard_expired, &sa.seq_exhausted})
     counter->reset();
   // Sequence numbers resume where a previous data plane left them.
   if (sa.inbound) {
@@ -427,8 +427,7 @@ OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   s.sa_in.store(sa_in, std::memory_order_relaxed);
   s.sa_in_old.store(sa_in_old, std::memory_order_relaxed);
   s.sa_out.store(sa_out, std::memory_order_relaxed);
-  for (Counter* counter :
-       {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
+  for (Counter* counter : {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
     counter->reset();
   // Odd: live. Release: everything above is visible before the tables
   // publish the index.
@@ -554,8 +553,8 @@ OpResult DataplaneState::bind_prefixes(const shm::PrefixBinding& binding) {
   if (binding.unbind) {
     for (size_t i = 0; i < prefixes.size(); ++i)
       if (std::find(bound.begin(), bound.end(), prefixes[i]) == bound.end())
-        return failure(shm::Status::kNotFound, "prefixes[" + std::to_string(i) + "]: " +
-                                                   prefixes[i].to_string() +
+        return failure(shm::Status::kNotFound, "prefixes[" + std::to_string(i) +
+                                                   "]: " + prefixes[i].to_string() +
                                                    " is not bound to the session");
     for (const auto& p : prefixes) {
       remove_prefix(p);

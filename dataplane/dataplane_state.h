@@ -159,7 +159,7 @@ struct OpResult {
 // (fetch_sub) per copied packet. `armed` is stored last (release).
 struct CaptureState {
   std::atomic<bool> armed{false};
-  std::atomic<uint8_t> reason{0xff};            // drop reason index, 0xff = any
+  std::atomic<uint8_t> reason{0xff};                // drop reason index, 0xff = any
   std::atomic<uint32_t> session_index{UINT32_MAX};  // UINT32_MAX = any
   std::atomic<uint32_t> remaining{0};
 };

@@ -12,10 +12,9 @@ uint16_t drop_deleted(WorkerContext& w, rte_mbuf** pkts, uint16_t n, bool check_
     const bool live =
         generation_live(w.state.sas[md.sa_index].generation.load(std::memory_order_acquire),
                         md.sa_generation) &&
-        (!check_session ||
-         generation_live(
-             w.state.sessions[md.session_index].generation.load(std::memory_order_acquire),
-             md.session_generation));
+        (!check_session || generation_live(w.state.sessions[md.session_index].generation.load(
+                                               std::memory_order_acquire),
+                                           md.session_generation));
     if (!live) [[unlikely]] {
       w.drop(m, DropReason::sa_deleted);
       continue;

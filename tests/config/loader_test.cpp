@@ -261,7 +261,7 @@ TEST(ConfigLoader, CapacitiesAndControlSettings) {
   std::string text(kMinimalConfig);
   text = text.substr(0, text.find("sas = ("));
   text = testing::replace_once(text, "workers = [ 0 ];",
-                              "workers = [ 0 ]; max_sas = 100; max_sessions = 50;");
+                               "workers = [ 0 ]; max_sas = 100; max_sessions = 50;");
   text +=
       "control = { punt_rate_per_peer = 10; punt_burst_per_peer = 20; punt_rate_global = 30;\n"
       "  punt_burst_global = 40; security_log = \"/var/log/sec.log\"; rekey_grace = 2.5; };\n";

@@ -408,8 +408,7 @@ TEST_F(DownstreamTest, PacketsOfADeletedSessionAreDroppedByTheOwner) {
     if (state_->sessions[i].sa_out.load() == sa_index(v->spi)) session = i;
   ASSERT_NE(session, kNoIndex);
   const shm::SessionRecord record = state_->session_record(session);
-  ASSERT_EQ(state_->delete_session({record.tunnel_id, record.session_id}).status,
-            shm::Status::kOk);
+  ASSERT_EQ(state_->delete_session({record.tunnel_id, record.session_id}).status, shm::Status::kOk);
   EXPECT_FALSE(state_->session_live(session));
 
   WorkerCounters counters1;
