@@ -140,6 +140,8 @@ void DataplaneState::drain_handoff_rings() {
 }
 
 DataplaneState::~DataplaneState() {
+  // Pending deferred actions touch the SA array: run them while it exists.
+  rcu.synchronize();
   explicit_bzero(sa_records_.data(), sa_records_.size() * sizeof(shm::SaRecord));
   drain_handoff_rings();
   for (auto* rings : {&handoff_up, &handoff_down})
@@ -264,9 +266,7 @@ OpResult DataplaneState::add_sa(const shm::SaRecord& record) {
   if (inbound) {
     const tables::TableStatus t = spi_table.add(c.spi, index);
     if (t != tables::TableStatus::kOk) {
-      sa.generation.store(sa.generation.load(std::memory_order_relaxed) + 1,
-                          std::memory_order_release);
-      sa_slots.release_after_grace(index);
+      retire_sa(index);
       return failure(channel_status(t), "spi: cannot add " + hex(c.spi) + " to the SPI table");
     }
   }
@@ -348,12 +348,23 @@ OpResult DataplaneState::delete_sa(const shm::SaKey& key) {
                                             std::to_string(sa_refs_[index]) + " session(s)");
   SaState& sa = sas[index];
   if (sa.inbound) spi_table.remove(sa.spi);
-  sa.generation.store(sa.generation.load(std::memory_order_relaxed) + 1,
-                      std::memory_order_release);  // even: dead
   sa_by_key_.erase(sa_key(key.spi, sa.inbound));
   explicit_bzero(&sa_records_[index], sizeof sa_records_[index]);
-  sa_slots.release_after_grace(index);
+  retire_sa(index);
   return OpResult{shm::Status::kOk, {}, index};
+}
+
+void DataplaneState::retire_sa(uint32_t index) {
+  SaState& sa = sas[index];
+  sa.generation.store(sa.generation.load(std::memory_order_relaxed) + 1,
+                      std::memory_order_release);  // even: dead
+  // Deferred actions run in order: the key goes before the slot can be reused.
+  rcu.defer(&DataplaneState::forget_sa_key, this, index);
+  sa_slots.release_after_grace(index);
+}
+
+void DataplaneState::forget_sa_key(void* self, uint64_t index) {
+  static_cast<DataplaneState*>(self)->sas[index].key.reset();  // ~SaKey wipes it
 }
 
 shm::Status DataplaneState::add_prefix(const config::IpPrefix& p, uint32_t session) {

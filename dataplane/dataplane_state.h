@@ -272,6 +272,9 @@ class DataplaneState {
   shm::Status add_prefix(const config::IpPrefix& p, uint32_t session);
   void remove_prefix(const config::IpPrefix& p);
   void retire_session(uint32_t index);
+  // Releases an SA slot after a grace period, its key schedule wiped first.
+  void retire_sa(uint32_t index);
+  static void forget_sa_key(void* self, uint64_t index);
 
   unsigned workers_;
   // Key expansion on the main lcore (created on first use).

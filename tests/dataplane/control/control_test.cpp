@@ -57,6 +57,8 @@ TEST_F(ControlTest, SaAddDeleteAndDuplicates) {
   EXPECT_EQ(call(sa_delete(0x5001, shm::Direction::kIn)).status, Status::kOk);
   EXPECT_EQ(state_->spi_table.lookup(0x5001), tables::SpiTable::kNotFound);
   EXPECT_FALSE(state_->sa_live(index));
+  state_->rcu.reclaim();  // no reader online: the grace period is over
+  EXPECT_FALSE(state_->sas[index].key.has_value()) << "key schedule wiped after the grace period";
   EXPECT_EQ(call(sa_delete(0x5001, shm::Direction::kIn)).status, Status::kNotFound);
   EXPECT_EQ(call(sa_delete(0x5001, shm::Direction::kOut)).status, Status::kOk);
   EXPECT_EQ(state_->sas_in_use(), before);
