@@ -18,6 +18,7 @@
 #include "crypto/aead_engine.h"
 #include "crypto/replay_window.h"
 #include "dataplane/counters.h"
+#include "dataplane/drop_capture.h"
 #include "dataplane/ports.h"
 #include "dataplane/proto/bytes.h"
 #include "dataplane/tables/prefix_table.h"
@@ -168,6 +169,7 @@ class DataplaneState {
   // Hand-off rings: multi-producer (any worker), single consumer (the owner).
   std::array<rte_ring*, kMaxWorkers> handoff_up{};    // after SA lookup
   std::array<rte_ring*, kMaxWorkers> handoff_down{};  // after session lookup
+  DropCapture drop_capture;  // armed by the main lcore, read by workers (drop_capture.h)
 
   // Ethernet next hop for `address` out of port `port`: a neighbor override,
   // else the port's gateway.
