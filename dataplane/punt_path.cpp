@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "dataplane/proto/bytes.h"
+#include "dataplane/proto/esp.h"
 #include "dataplane/worker_context.h"
 
 namespace softwire::dp {
@@ -78,6 +79,18 @@ void fill_data(const rte_mbuf* m, uint32_t offset, uint32_t max, shm::PacketReco
   if (n == 0) return;
   const void* p = rte_pktmbuf_read(m, offset, n, r.data);
   if (p != r.data) std::memcpy(r.data, p, n);
+}
+
+// How many bytes of a dropped packet may leave. esp_decrypt decrypts in
+// place, so an ESP payload that failed authentication now holds keystream
+// XOR the sender's bytes: for such packets only the headers up to the IV.
+uint32_t exportable_bytes(const rte_mbuf* m, DropReason reason) {
+  const MbufMeta& md = meta_of(m);
+  if ((reason == DropReason::auth_failed || reason == DropReason::crypto_error) &&
+      md.origin == Origin::kAccess && md.esp_offset != 0) {
+    return md.esp_offset + proto::kEspHeaderSize;
+  }
+  return shm::kPacketBytes;
 }
 
 }  // namespace
@@ -167,6 +180,7 @@ void WorkerContext::drop_to_ring(rte_mbuf* m, DropReason reason) {
   const std::optional<shm::Layer> layer = layer_at_drop(state, m, reason);
   if (!layer) return;
   const auto reason_index = static_cast<uint8_t>(reason);
+  const uint32_t exportable = exportable_bytes(m, reason);
 
   DropCapture& capture = state.drop_capture;
   if (capture.armed.load(std::memory_order_acquire) != 0) {
@@ -186,7 +200,7 @@ void WorkerContext::drop_to_ring(rte_mbuf* m, DropReason reason) {
           auto& r = *reinterpret_cast<shm::PacketRecord*>(slot);
           fill_header(*this, m, shm::PacketKind::kDropCapture, *layer, r);
           r.drop_reason = reason_index;
-          fill_data(m, 0, shm::kPacketBytes, r);
+          fill_data(m, 0, exportable, r);
           punt_ring.publish();
           counters.captured_drops.add();
         }
@@ -204,7 +218,7 @@ void WorkerContext::drop_to_ring(rte_mbuf* m, DropReason reason) {
   auto& r = *reinterpret_cast<shm::PacketRecord*>(slot);
   fill_header(*this, m, shm::PacketKind::kSecuritySample, *layer, r);
   r.drop_reason = reason_index;
-  fill_data(m, 0, kSecuritySampleBytes, r);
+  fill_data(m, 0, std::min<uint32_t>(kSecuritySampleBytes, exportable), r);
   punt_ring.publish();
   counters.security_samples.add();
 }
@@ -216,7 +230,15 @@ PuntLimits WorkerContext::limits_of(const config::ControlConfig& control) {
 
 void WorkerContext::attach_punt_ring(shm::RingView ring, const config::ControlConfig& control) {
   punt_ring = ring;
-  policer.configure(limits_of(control), clock.hz);
+  punt_limits = limits_of(control);
+  policer.configure(punt_limits, clock.hz);
+}
+
+void WorkerContext::set_clock(const TscClock& c) {
+  clock = c;
+  policer.configure(punt_limits, clock.hz);
+  sample_params = BucketParams(kSecuritySamplesPerSecond, kSecuritySamplesPerSecond, clock.hz);
+  sample_bucket = TokenBucket(sample_params);
 }
 
 }  // namespace softwire::dp

@@ -16,7 +16,8 @@ WorkerContext::WorkerContext(unsigned index, DataplaneState& state, WorkerCounte
       counters(counters),
       burst(burst),
       clock(TscClock::tsc()),
-      policer(limits_of(config::ControlConfig{}), clock.hz, rte_rand()),
+      punt_limits(limits_of(config::ControlConfig{})),
+      policer(punt_limits, clock.hz, rte_rand()),
       sample_params(kSecuritySamplesPerSecond, kSecuritySamplesPerSecond, clock.hz),
       sample_bucket(sample_params) {}
 

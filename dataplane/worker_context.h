@@ -46,13 +46,16 @@ class WorkerContext {
   shm::RingView punt_ring;
   // Set once before the worker starts, then this worker's only.
   TscClock clock;
-  PuntPolicer policer;                 // starts with ControlConfig's default limits
+  PuntLimits punt_limits;              // ControlConfig's defaults until attach_punt_ring
+  PuntPolicer policer;
   BucketParams sample_params;          // kSecuritySamplesPerSecond
   TokenBucket sample_bucket;
 
   // Before the worker starts: the punt ring and the policer limits.
   void attach_punt_ring(shm::RingView ring, const config::ControlConfig& control);
   static PuntLimits limits_of(const config::ControlConfig& control);
+  // Another clock (tests); refills the policer and the sample bucket.
+  void set_clock(const TscClock& c);
 
   // Counts and frees `m`. When a security sample is due or a drop capture is
   // armed, copies it to the punt ring first (one branch otherwise).
