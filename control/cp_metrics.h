@@ -43,8 +43,8 @@ struct CpMetrics {
   std::atomic<uint64_t> lcp_echo_replies{0};
   std::atomic<uint64_t> punts_malformed{0};
   std::atomic<uint64_t> inject_ring_full{0};
-  std::atomic<uint64_t> security_events{0};     // records written to the security log
-  std::atomic<uint64_t> security_suppressed{0}; // records the rate limit suppressed
+  std::atomic<uint64_t> security_events{0};      // records written to the security log
+  std::atomic<uint64_t> security_suppressed{0};  // records the rate limit suppressed
 
   // Desired state (gauges).
   std::array<std::atomic<uint64_t>, static_cast<size_t>(SessionStateCode::kCount)> sessions{};
@@ -57,7 +57,7 @@ struct CpMetrics {
   std::atomic<uint64_t> replays{0};         // full replays after a generation change
   std::atomic<uint64_t> config_reloads{0};  // SIGHUP reloads applied
   std::atomic<uint64_t> config_reload_errors{0};
-  std::atomic<uint64_t> started_ns{0};      // CLOCK_REALTIME when softwire-cp started
+  std::atomic<uint64_t> started_ns{0};  // CLOCK_REALTIME when softwire-cp started
 
   void observe_latency(uint64_t ns) {
     size_t b = 0;

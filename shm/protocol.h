@@ -33,12 +33,12 @@ inline constexpr unsigned kMaxWorkers = 32;
 inline constexpr unsigned kMaxPorts = 8;
 inline constexpr unsigned kMaxDropReasons = 64;
 inline constexpr unsigned kMaxPuntKinds = 16;
-inline constexpr unsigned kNameLength = 32;           // NUL-terminated names in the stats area
-inline constexpr unsigned kIdentityLength = 128;      // NUL-terminated; identities are < 128 bytes
+inline constexpr unsigned kNameLength = 32;       // NUL-terminated names in the stats area
+inline constexpr unsigned kIdentityLength = 128;  // NUL-terminated; identities are < 128 bytes
 inline constexpr unsigned kPrefixesPerRecord = 8;
-inline constexpr unsigned kPacketBytes = 2048;        // punt/inject payload
-inline constexpr unsigned kBurstBuckets = 9;          // rx burst sizes: 0,1,2-3,...,128-255,256
-inline constexpr uint32_t kNone = UINT32_MAX;         // "no index" / "no SPI"
+inline constexpr unsigned kPacketBytes = 2048;  // punt/inject payload
+inline constexpr unsigned kBurstBuckets = 9;    // rx burst sizes: 0,1,2-3,...,128-255,256
+inline constexpr uint32_t kNone = UINT32_MAX;   // "no index" / "no SPI"
 
 // ---------------------------------------------------------------------------
 // Values shared by records.
@@ -59,15 +59,26 @@ struct Prefix {
 
 enum class Direction : uint8_t { kIn = 0, kOut = 1 };
 // Same order as config::Proposal.
-enum class Proposal : uint8_t { kAes128Gcm16 = 0, kAes256Gcm16 = 1, kAes128Gmac = 2, kAes256Gmac = 3 };
+enum class Proposal : uint8_t {
+  kAes128Gcm16 = 0,
+  kAes256Gcm16 = 1,
+  kAes128Gmac = 2,
+  kAes256Gmac = 3
+};
 enum class SaMode : uint8_t { kTransport = 0, kTunnel = 1 };
+
+// Where an object came from. A restarted cp reconciling a dump deletes
+// static objects its configuration no longer has, and adopts dynamic ones
+// (added by softwire-ctl before the cp restarted) instead of deleting them.
+enum class Origin : uint8_t { kStatic = 0, kDynamic = 1 };
 
 inline constexpr uint8_t kSaFlagEsn = 1;
 inline constexpr uint8_t kSaFlagNatT = 2;
 
-// An SA as in the configuration. Key material travels only in sa_add
-// commands: the dp wipes the command slot after use and never puts keys in
-// replies or dumps (key_length = 0 there).
+// An SA as in the configuration. Key material travels in sa_add commands and
+// in kDumpSa entries, inside the 0600 segment only, so that a restarted cp can
+// adopt dynamic SAs (and replay them if the dp restarts later). Both sides
+// wipe slots and buffers that held keys after use and never log them.
 struct SaRecord {
   uint32_t spi;
   Direction direction;
@@ -79,25 +90,34 @@ struct SaRecord {
   Address local, remote;
   Prefix local_ts, remote_ts;
   uint64_t life_bytes, life_packets, soft_life_bytes, soft_life_packets;
-  uint8_t key_length;  // 16 or 32; 0 in dumps
+  uint8_t key_length;  // 16 or 32
   uint8_t key[32];
   uint8_t salt[4];
-  uint8_t reserved[2];
+  Origin origin;  // set by the cp at add, returned in dumps
+  uint8_t reserved;
+  // Where the SA's sequence numbers resume when the cp replays it into a
+  // restarted dp, so that neither side's anti-replay is defeated: outbound,
+  // the next sequence number to send (0 = start at 1); inbound, the highest
+  // sequence number already accepted (0 = none): everything at or below it
+  // counts as seen.
+  uint64_t initial_seq;
 };
 
 // A session. Sessions are keyed by (tunnel_id, session_id), the dp's lookup
 // key; SAs by (direction, spi).
 struct SessionRecord {
   char identity[kIdentityLength];
-  uint32_t sa_in_spi;      // inbound SA that owns the session
-  uint32_t sa_in_old_spi;  // make-before-break: the previous inbound SA, still accepted; kNone if none
-  uint32_t sa_out_spi;     // outbound SA; switching it is one atomic store in the dp
+  uint32_t sa_in_spi;  // inbound SA that owns the session
+  uint32_t
+      sa_in_old_spi;    // make-before-break: the previous inbound SA, still accepted; kNone if none
+  uint32_t sa_out_spi;  // outbound SA; switching it is one atomic store in the dp
   uint16_t tunnel_id, session_id;
   uint16_t peer_tunnel_id, peer_session_id;
   uint16_t peer_port;
   uint16_t mtu;
-  uint8_t prefix_count;    // prefixes in this record (session_add: the first ones)
-  uint8_t reserved[3];
+  uint8_t prefix_count;  // prefixes in this record (session_add: the first ones)
+  Origin origin;         // set by the cp at add, returned in dumps
+  uint8_t reserved[2];
   uint32_t total_prefixes;  // dumps: all prefixes of the session (more follow in kDumpPrefixes)
   Prefix prefixes[kPrefixesPerRecord];
 };
@@ -123,7 +143,7 @@ struct PrefixBinding {
 // Drop capture (metrics issue): copy the first `count` dropped packets that
 // match into the punt rings as PacketKind::kDropCapture.
 struct CaptureRequest {
-  uint8_t reason;      // drop reason index, or 0xff = any
+  uint8_t reason;  // drop reason index, or 0xff = any
   uint8_t reserved[3];
   uint32_t session_index;  // kNone = any; else only packets of this session
   uint32_t count;          // 0 disarms
@@ -144,10 +164,10 @@ enum class MessageType : uint16_t {
   kDump = 7,           // no body: dp streams kDumpSa, kDumpSession, kDumpPrefixes, then kReply
   kCapture = 8,        // body.capture
   // dp -> cp only.
-  kReply = 100,        // status for request_id
-  kDumpSa = 101,       // body.sa (no key)
-  kDumpSession = 102,  // body.session
-  kDumpPrefixes = 103, // body.prefixes: more prefixes of a dumped session
+  kReply = 100,               // status for request_id
+  kDumpSa = 101,              // body.sa (with key and origin)
+  kDumpSession = 102,         // body.session
+  kDumpPrefixes = 103,        // body.prefixes: more prefixes of a dumped session
   kEventSaSoftExpired = 110,  // body.sa_key
   kEventSaHardExpired = 111,  // body.sa_key
   kEventSeqExhausted = 112,   // body.sa_key
@@ -155,8 +175,8 @@ enum class MessageType : uint16_t {
 
 enum class Status : uint16_t {
   kOk = 0,
-  kExists = 1,           // add of something that exists
-  kNotFound = 2,         // modify/delete/bind of something that does not exist, or an unknown SA
+  kExists = 1,    // add of something that exists
+  kNotFound = 2,  // modify/delete/bind of something that does not exist, or an unknown SA
   kTableFull = 3,
   kInvalid = 4,          // a field out of range; the reply's text says which
   kInUse = 5,            // SA delete while a session references it
@@ -166,10 +186,10 @@ enum class Status : uint16_t {
 
 struct Message {
   MessageType type;
-  Status status;          // replies only
+  Status status;  // replies only
   uint32_t reserved;
-  uint64_t request_id;    // chosen by the cp, echoed in replies and dump entries
-  uint64_t generation;    // commands: the dp generation the cp believes in; replies/events: the dp's
+  uint64_t request_id;  // chosen by the cp, echoed in replies and dump entries
+  uint64_t generation;  // commands: the dp generation the cp believes in; replies/events: the dp's
   union Body {
     SaRecord sa;
     SessionRecord session;
@@ -200,20 +220,20 @@ enum class Layer : uint8_t { kEthernet = 1, kIp = 2, kUdp = 3, kL2tp = 4, kPpp =
 
 struct PacketRecord {
   PacketKind kind;
-  uint8_t punt_kind;     // kPunt: index into the stats area's punt kind names
-  uint8_t drop_reason;   // kSecuritySample, kDropCapture: index into the drop reason names
+  uint8_t punt_kind;    // kPunt: index into the stats area's punt kind names
+  uint8_t drop_reason;  // kSecuritySample, kDropCapture: index into the drop reason names
   Layer layer;
-  uint16_t port;         // index of the receiving port (configuration order)
+  uint16_t port;  // index of the receiving port (configuration order)
   uint16_t worker;
-  uint32_t sa_index;     // kNone when not known yet
-  uint32_t spi;          // kNone when not known
+  uint32_t sa_index;       // kNone when not known yet
+  uint32_t spi;            // kNone when not known
   uint32_t session_index;  // kNone when not known
-  SessionKey session;    // (tunnel_id, session_id) when known; the key of the session for kInjectPpp
+  SessionKey session;  // (tunnel_id, session_id) when known; the key of the session for kInjectPpp
   Address outer_src, outer_dst;
   uint16_t outer_src_port, outer_dst_port;  // UDP, when the outer packet has one; else 0
-  uint16_t length;       // bytes in data
-  uint16_t original_length;  // bytes of the packet when it was punted or dropped
-  uint64_t timestamp_ns;     // CLOCK_REALTIME
+  uint16_t length;                          // bytes in data
+  uint16_t original_length;                 // bytes of the packet when it was punted or dropped
+  uint64_t timestamp_ns;                    // CLOCK_REALTIME
   uint8_t data[kPacketBytes];
 };
 static_assert(std::is_trivially_copyable_v<PacketRecord>);
@@ -227,12 +247,13 @@ static_assert(sizeof(PacketRecord) <= kPacketRecordSize);
 // once `tail` (release) passes it, so a producer killed mid-write leaves
 // nothing half-written behind: its replacement starts again from `tail`.
 struct alignas(64) RingHeader {
-  uint32_t records;      // written once by the dp at creation
-  uint32_t record_size;  // ditto
-  uint64_t offset;       // of slot 0 from the segment start; ditto
+  uint32_t records;                        // written once by the dp at creation
+  uint32_t record_size;                    // ditto
+  uint64_t offset;                         // of slot 0 from the segment start; ditto
   alignas(64) std::atomic<uint64_t> tail;  // written by the producer only
   alignas(64) std::atomic<uint64_t> head;  // written by the consumer only
-  alignas(64) std::atomic<uint64_t> full;  // producer: records not written because the ring was full
+  alignas(
+      64) std::atomic<uint64_t> full;  // producer: records not written because the ring was full
 };
 
 // ---------------------------------------------------------------------------
@@ -245,7 +266,7 @@ struct alignas(64) RingHeader {
 
 struct PortStats {
   uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;  // summed over workers
-  uint64_t nic_missed, nic_errors;                       // rte_eth_stats imissed, ierrors + oerrors
+  uint64_t nic_missed, nic_errors;                      // rte_eth_stats imissed, ierrors + oerrors
 };
 
 struct WorkerStats {
@@ -255,8 +276,8 @@ struct WorkerStats {
   uint64_t burst_sizes[kBurstBuckets];  // non-empty receive bursts by size bucket
   uint64_t arp_replies, nd_replies;
   uint64_t punt_policed_peer, punt_policed_global;  // punts dropped by the policers
-  uint64_t punt_ring_full;                         // punts and samples lost to a full punt ring
-  uint64_t handoff_up_depth, handoff_down_depth;   // records in this worker's hand-off rings now
+  uint64_t punt_ring_full;                          // punts and samples lost to a full punt ring
+  uint64_t handoff_up_depth, handoff_down_depth;    // records in this worker's hand-off rings now
   uint64_t ports_rx_packets[kMaxPorts], ports_tx_packets[kMaxPorts];
   Address last_policed_peer;  // outer source of the last punt the peer policer dropped
 };
@@ -269,6 +290,10 @@ struct SaStats {
   uint8_t reserved[2];
   uint32_t spi;
   uint64_t packets, bytes, auth_failed, replayed;
+  // Outbound: the next sequence number to send; inbound: the highest
+  // authenticated sequence number (the window's top). The cp keeps the last
+  // value it saw to replay SAs with SaRecord::initial_seq.
+  uint64_t seq;
 };
 
 struct SessionStats {
@@ -280,9 +305,9 @@ struct SessionStats {
 };
 
 struct StatsHeader {
-  uint64_t published_ns;         // CLOCK_REALTIME of the snapshot
-  uint64_t uptime_ns;            // since the dp generation started
-  uint64_t snapshots;            // how many were published
+  uint64_t published_ns;  // CLOCK_REALTIME of the snapshot
+  uint64_t uptime_ns;     // since the dp generation started
+  uint64_t snapshots;     // how many were published
   uint32_t workers, ports;
   uint32_t sa_capacity, session_capacity;  // entries in the SA / session arrays below
   uint32_t sas_in_use, sessions_in_use;
@@ -291,7 +316,7 @@ struct StatsHeader {
   uint64_t command_ring_depth, reply_ring_depth, inject_ring_depth;
   uint64_t inject_dropped;  // inject records the dp could not send (no session, no mbuf, ring full)
   uint64_t commands_done;   // commands executed since start
-  uint32_t drop_reason_count, punt_kind_count;  // valid entries in the name tables
+  uint32_t drop_reason_count, punt_kind_count;           // valid entries in the name tables
   char drop_reason_names[kMaxDropReasons][kNameLength];  // written once at creation
   char punt_kind_names[kMaxPuntKinds][kNameLength];      // ditto
   char port_names[kMaxPorts][kNameLength];               // ditto
@@ -310,18 +335,18 @@ struct alignas(64) SegmentHeader {
   // sees kMagic sees everything else.
   std::atomic<uint64_t> magic;
   uint32_t layout_version;
-  uint32_t header_size;           // sizeof(SegmentHeader)
+  uint32_t header_size;  // sizeof(SegmentHeader)
   uint64_t segment_size;
-  uint64_t generation;            // random, nonzero, new at every dp start
+  uint64_t generation;  // random, nonzero, new at every dp start
   uint64_t dp_pid;
-  uint64_t dp_started_ns;         // CLOCK_REALTIME
-  uint32_t workers;               // punt rings in use
-  uint32_t control_mode;          // 1 when the dp takes its tables from the cp
+  uint64_t dp_started_ns;  // CLOCK_REALTIME
+  uint32_t workers;        // punt rings in use
+  uint32_t control_mode;   // 1 when the dp takes its tables from the cp
   // Liveness, CLOCK_MONOTONIC ns.
   alignas(64) std::atomic<uint64_t> dp_heartbeat_ns;  // written by the dp main lcore
-  std::atomic<uint64_t> dp_stopping;                   // dp: 1 when it exits cleanly
-  alignas(64) std::atomic<uint64_t> cp_heartbeat_ns;   // written by the cp
-  std::atomic<uint64_t> cp_pid;                        // written by the cp when it attaches
+  std::atomic<uint64_t> dp_stopping;                  // dp: 1 when it exits cleanly
+  alignas(64) std::atomic<uint64_t> cp_heartbeat_ns;  // written by the cp
+  std::atomic<uint64_t> cp_pid;                       // written by the cp when it attaches
   RingHeader commands;
   RingHeader replies;
   RingHeader inject;

@@ -1,6 +1,7 @@
 #include "shm/segment.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <sched.h>
 #include <ctime>
 #include <new>
 
@@ -17,9 +17,13 @@ namespace softwire::shm {
 
 namespace {
 
-constexpr uint64_t align64(uint64_t v) { return (v + 63) & ~uint64_t{63}; }
+constexpr uint64_t align64(uint64_t v) {
+  return (v + 63) & ~uint64_t{63};
+}
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 // A data plane is alive when its pid exists and it beat within 2 s.
 bool owner_alive(const SegmentHeader& h) {
@@ -55,7 +59,9 @@ uint64_t realtime_ns() {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string Segment::name_for(const std::string& instance) { return kSegmentPrefix + instance; }
+std::string Segment::name_for(const std::string& instance) {
+  return kSegmentPrefix + instance;
+}
 
 Segment Segment::create(const std::string& instance, const SegmentSizes& sizes,
                         uint64_t generation) {
