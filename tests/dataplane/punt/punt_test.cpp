@@ -430,6 +430,35 @@ TEST_F(PuntTest, DropCaptureFiltersBySession) {
   EXPECT_EQ(data_of(records[0]), expected_of("ttl1_n"));
 }
 
+TEST_F(PuntTest, DropCaptureOfDownstreamPacketsRecordsTheirLayer) {
+  state_->drop_capture.arm(DropCapture::kAnyReason, shm::kNone, 10);
+  // Before the session lookup: the frame as received on the core port.
+  EXPECT_EQ(run({"core_no_route"}, kCore), 0u);
+  auto records = drain();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].drop_reason, reason_index(DropReason::no_route));
+  EXPECT_EQ(records[0].layer, shm::Layer::kEthernet);
+  EXPECT_EQ(records[0].port, kCore);
+  EXPECT_EQ(records[0].session_index, shm::kNone);
+  EXPECT_TRUE(same(records[0].outer_src, addr("203.0.113.50")));
+  const Vector& v = vec("core_no_route");
+  EXPECT_EQ(data_of(records[0]), std::vector<uint8_t>(v.in, v.in + v.in_len));
+
+  // After l2tp_encap, before ESP (sequence numbers exhausted): the UDP
+  // datagram that ESP would carry.
+  const uint32_t out_sa = state_->sessions[session_index(7, 9)].sa_out;
+  state_->sas[out_sa].next_seq = uint64_t{UINT32_MAX} + 1;
+  EXPECT_EQ(run({"core_to_a"}, kCore), 0u);
+  EXPECT_EQ(dropped(DropReason::seq_exhausted), 1u);
+  records = drain();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].layer, shm::Layer::kUdp);
+  EXPECT_EQ(records[0].sa_index, out_sa);
+  EXPECT_EQ(records[0].spi, 0x11001u);
+  EXPECT_EQ(records[0].session_index, session_index(7, 9));
+  EXPECT_EQ(data_of(records[0]), expected_of("core_to_a"));
+}
+
 TEST_F(PuntTest, CaptureAndSampleOfOneDropAreTwoRecords) {
   state_->drop_capture.arm(DropCapture::kAnyReason, shm::kNone, 1);
   EXPECT_EQ(run({"forged_a"}), 0u);
@@ -481,6 +510,26 @@ TEST_F(PuntTest, InjectedLcpEchoReplyLeavesAsTheScapyEspFrame) {
     const SessionState& s = state_->sessions[session_index(c.tunnel, c.session)];
     EXPECT_EQ(s.down_packets.get(), 1u);
   }
+}
+
+TEST_F(PuntTest, L2tpEncapTakesANonIpPacketAtL3OffsetZero) {
+  // The information alone (LCP code 10 first: not an IP version nibble), the
+  // protocol only in the metadata.
+  const Vector& v = vec("inject_a");
+  rte_mbuf* m = make_packet(v.in + 2, v.in_len - 2, kNoPort);
+  const uint32_t session = session_index(7, 9);
+  MbufMeta& md = meta(m);
+  md.session_index = session;
+  md.sa_index = state_->sessions[session].sa_out;
+  md.l3_offset = 0;
+  md.ppp_protocol = 0xc021;
+  md.origin = Origin::kInject;
+  md.frame_pos = data_pos(m);
+  downstream_owned(*worker_, &m, 1);
+  auto tx = worker_->take_tx(kAccess);
+  ASSERT_EQ(tx.size(), 1u);
+  EXPECT_EQ(bytes_of(tx[0]), expected_of("inject_a"));
+  for (rte_mbuf* t : tx) rte_pktmbuf_free(t);
 }
 
 TEST_F(PuntTest, InjectRejectsInvalidRecordsAndKeepsNothing) {

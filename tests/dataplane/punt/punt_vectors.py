@@ -257,6 +257,19 @@ def main():
     add("not_for_us", raw(Ether(dst="02:00:00:00:00:99", src=ACCESS_GW) /
                           IP(src=a.remote, dst=SC4) / ICMP()))
 
+    # ---- Downstream: a core packet for session s1, and the ESP payload
+    # l2tp_encap makes of it (UDP checksum 0 over IPv4, TTL decremented).
+    inner = IP(src="203.0.113.50", dst="10.1.0.1", ttl=64, id=3) / UDP(sport=53, dport=4000) / \
+        Raw(b"down")
+    forwarded = IP(raw(inner))
+    forwarded.ttl -= 1
+    del forwarded.chksum
+    payload = l2tp_data(107, 109, b"\xff\x03\x00\x21" + raw(forwarded))
+    udp = UDP(sport=1701, dport=1701, chksum=0) / Raw(payload)
+    add("core_to_a", raw(Ether(dst=CORE_MAC, src=CORE_GW) / inner), raw(udp))
+    add("core_no_route", raw(Ether(dst=CORE_MAC, src=CORE_GW) /
+                             IP(src="203.0.113.50", dst="10.77.0.1") / UDP() / Raw(b"x")))
+
     # ---- Inject: protocol + information, and the frame the SC must send.
     echo_reply = b"\xc0\x21" + lcp_echo(10, 1, 0x0a0b0c0d, b"ping")
     add("inject_a", echo_reply, inject_expected("a", echo_reply))
