@@ -25,7 +25,8 @@
 
 namespace softwire::dp {
 
-struct DropCapture {
+// On its own cache line: workers write `remaining` while a capture runs.
+struct alignas(64) DropCapture {
   static constexpr uint8_t kAnyReason = 0xff;
 
   // Written by the main lcore (arm/disarm) and by the worker that takes the

@@ -28,6 +28,14 @@
 // (unknown_spi, auth_failed, replay, spoofed_source: first 256 bytes, at most
 // 10 per second per worker) and drop captures (drop_capture.h: whole packet)
 // do not. A full ring loses the record (punt_ring_full).
+//
+// Samples and captures copy from the data pointer; `layer` says what is
+// there (layer_at_drop). esp_decrypt decrypts in place, so a packet dropped
+// after it with the data pointer still at the frame (bad_padding, a replay
+// found within the burst, selector checks) carries its plaintext where the
+// ciphertext was; for auth_failed (and crypto_error) only the headers up to
+// and including the IV are copied, since the rest is keystream XOR the
+// sender's bytes. original_length still gives the whole packet.
 #pragma once
 
 #include <rte_mbuf.h>
