@@ -45,7 +45,7 @@ struct MbufMeta {
   uint8_t outer_ip_valid;  // 1 once the outer IP header at frame_pos + 14 parsed
 };
 static_assert(sizeof(MbufMeta) % RTE_MBUF_PRIV_ALIGN == 0);
-static_assert(sizeof(MbufMeta) == 32);
+static_assert(sizeof(MbufMeta) <= 48);  // keep it small: it is written per packet
 
 // Private area size to give rte_pktmbuf_pool_create().
 inline constexpr uint16_t kMbufPrivSize = RTE_ALIGN(sizeof(MbufMeta), RTE_MBUF_PRIV_ALIGN);
