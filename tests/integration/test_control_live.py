@@ -194,8 +194,8 @@ class ControlPlaneLive(unittest.TestCase):
         up_start, down_start = len(sc.access.rx[0]), len(sc.core.rx[0])
         for i in range(count):
             for s, host in sessions:
-                sc.up(s, inner_up(host, i), expect="forward", note=f"{tag} up {i}")
-                sc.down(inner_down(host, i), expect="forward", note=f"{tag} down {i}")
+                sc.up(s, inner_up(host, i), expect="forward", note=f"{tag} up {i}", fast=True)
+                sc.down(inner_down(host, i), expect="forward", note=f"{tag} down {i}", fast=True)
         return sc.access.rx[0][up_start:], sc.core.rx[0][down_start:]
 
     def assert_no_loss(self, summary: dict, up: list, down: list, lv: LiveSc, what: str):
@@ -270,7 +270,7 @@ class ControlPlaneLive(unittest.TestCase):
             batch = os.path.join(lv.dir, "bulk.txt")
             with open(batch, "w") as f:
                 f.write("\n".join(lines) + "\n")
-            up, down = self.traffic(sc, [(alice, "100.64.0.1"), (bob, "100.64.0.5")], 4000,
+            up, down = self.traffic(sc, [(alice, "100.64.0.1"), (bob, "100.64.0.5")], 2500,
                                     "bulk")
             p, summary = lv.pump([("genacc", lv.pcap("up.pcap", up), 2000),
                                   ("gencore", lv.pcap("down.pcap", down), 2000)],
@@ -333,7 +333,7 @@ class ControlPlaneLive(unittest.TestCase):
                 self.assertGreater(min(seqs), last, f"SA {spi:#x} reused sequence numbers")
                 self.assertEqual(seqs, sorted(seqs))
             # And the new windows still refuse what was accepted before.
-            stale = [sc.up(alice, inner_up("100.64.0.1", 1), seq=1, dry=True)]
+            stale = [sc.up(alice, inner_up("100.64.0.1", 1), seq=1, dry=True, fast=True)]
             p, summary = lv.pump([("genacc", lv.pcap("stale.pcap", stale), 100)], [])
             live.finish_pump(p, summary)
             live.wait_for(lambda: lv.counters()["dataplane"]["drops"].get("replay") == 1, 5,
@@ -363,19 +363,19 @@ class ControlPlaneLive(unittest.TestCase):
             # Upstream: 600 packets on the old SA, then (after the rekey) a mix
             # of 100 late old-SA packets and the new SA, then the new SA only.
             host = "100.64.0.1"
-            up = [sc.up(alice, inner_up(host, i), seq=1 + i, dry=True) for i in range(600)]
+            up = [sc.up(alice, inner_up(host, i), seq=1 + i, dry=True, fast=True) for i in range(600)]
             mixed = []
             for i in range(600):
                 if i < 200 and i % 2 == 0:
                     mixed.append(sc.up(alice, inner_up(host, 600 + i // 2), seq=601 + i // 2,
-                                       dry=True))
+                                       dry=True, fast=True))
                 mixed.append(sc.up(alice, inner_up(host, 1000 + i), sa=new_in, seq=1 + i,
-                                   dry=True))
+                                   dry=True, fast=True))
             up_frames = up + mixed
             gate = os.path.join(lv.dir, "rekeyed")
             up_pcap = lv.pcap("up.pcap", up_frames)
             live.write_gates(up_pcap, [len(up)])
-            down = [sc.down(inner_down(host, i), note=f"rekey down {i}") for i in range(2400)]
+            down = [sc.down(inner_down(host, i), note=f"rekey down {i}", fast=True) for i in range(2400)]
             p, summary = lv.pump([("genacc", up_pcap, 1000),
                                   ("gencore", lv.pcap("down.pcap", down), 1000)],
                                  [("gencore", os.path.join(lv.dir, "core-out.pcap")),
@@ -421,9 +421,9 @@ class ControlPlaneLive(unittest.TestCase):
             lv.start_cp()
             lv.wait_synced(2)
             frames = [sc.up(alice, lcp_echo_request(7, data=b"are you there?"), ppp_proto=LCP,
-                            expect="punt:ppp_control"),
+                            expect="punt:ppp_control", fast=True),
                       sc.up(bob, lcp_echo_request(9, data=b""), ppp_proto=LCP,
-                            expect="punt:ppp_control")]
+                            expect="punt:ppp_control", fast=True)]
             p, summary = lv.pump([("genacc", lv.pcap("echo.pcap", frames), 100)],
                                  [("genacc", os.path.join(lv.dir, "replies.pcap"))], linger=2)
             self.assertEqual(live.finish_pump(p, summary)["captured"].get("genacc"), 2)
@@ -465,13 +465,13 @@ class ControlPlaneLive(unittest.TestCase):
             lv.start_dp()
             lv.start_cp()
             lv.wait_synced(2)
-            flood = [sc.up(alice, lcp_echo_request(i & 255), ppp_proto=LCP) for i in range(3000)]
+            flood = [sc.up(alice, lcp_echo_request(i & 255), ppp_proto=LCP, fast=True) for i in range(3000)]
             bob_frames = []
             for i in range(600):
-                bob_frames.append(sc.up(bob, inner_up("100.64.0.5", i)))
+                bob_frames.append(sc.up(bob, inner_up("100.64.0.5", i), fast=True))
                 if i % 30 == 0:
-                    bob_frames.append(sc.up(bob, lcp_echo_request(i // 30), ppp_proto=LCP))
-            bob_down = [sc.down(inner_down("100.64.0.5", i)) for i in range(600)]
+                    bob_frames.append(sc.up(bob, lcp_echo_request(i // 30), ppp_proto=LCP, fast=True))
+            bob_down = [sc.down(inner_down("100.64.0.5", i), fast=True) for i in range(600)]
             p, summary = lv.pump([("genacc", lv.pcap("flood.pcap", flood), 2000),
                                   ("genacc", lv.pcap("bob.pcap", bob_frames), 400),
                                   ("gencore", lv.pcap("bob-down.pcap", bob_down), 400)],

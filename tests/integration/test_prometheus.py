@@ -79,24 +79,24 @@ class PrometheusEndToEnd(unittest.TestCase):
             # Traffic with known drops.
             frames = []
             for i in range(300):
-                frames.append(sc.up(alice, inner_up("100.64.0.1", i), expect="forward"))
+                frames.append(sc.up(alice, inner_up("100.64.0.1", i), expect="forward", fast=True))
             for i in range(11):
-                frames.append(sc.up(alice, inner_up("100.64.9.9", i), expect="drop:spoofed_source"))
+                frames.append(sc.up(alice, inner_up("100.64.9.9", i), expect="drop:spoofed_source", fast=True))
             for i in range(5):
                 frames.append(sc.up(alice, inner_up("100.64.0.1", i), seq=10 + i,
-                                    expect="drop:replay"))
+                                    expect="drop:replay", fast=True))
             for i in range(3):
                 frames.append(sc.up(alice, inner_up("100.64.0.1", i), tamper="icv",
-                                    expect="drop:auth_failed"))
+                                    expect="drop:auth_failed", fast=True))
             stranger = sc.add_sa(spi=0x7777, direction="in", local="198.51.100.1",
                                  remote="192.0.2.99", configured=False)
             for i in range(4):
                 frames.append(sc.up(alice, inner_up("100.64.0.1", i), sa=stranger,
-                                    expect="drop:unknown_spi"))
-            down = [sc.down(inner_down("100.64.0.2", i), expect="forward") for i in range(200)]
+                                    expect="drop:unknown_spi", fast=True))
+            down = [sc.down(inner_down("100.64.0.2", i), expect="forward", fast=True) for i in range(200)]
             down += [sc.down(IP(src="203.0.113.99", dst="100.65.0.1") / UDP() / Raw(b"x"),
-                             expect="drop:no_route") for _ in range(6)]
-            down += [sc.down(inner_down("100.64.0.2", 999, 1420), expect="drop:mtu_exceeded")]
+                             expect="drop:no_route", fast=True) for _ in range(6)]
+            down += [sc.down(inner_down("100.64.0.2", 999, 1420), expect="drop:mtu_exceeded", fast=True)]
 
             prom_port = free_port()
             prom_dir = os.path.join(lv.dir, "prometheus")
