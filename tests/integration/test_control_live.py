@@ -499,6 +499,47 @@ class ControlPlaneLive(unittest.TestCase):
         finally:
             lv.close()
 
+    # -- metrics issue: capture of dropped packets ---------------------------
+    def test_capture_drops_to_pcapng(self):
+        sc, (si1, si2, alice, bob) = self.two_si_scenario("capture")
+        lv = LiveSc(self, "capture", sc)
+        try:
+            lv.start_dp()
+            lv.start_cp()
+            lv.wait_synced(2)
+            out = os.path.join(lv.dir, "drops.pcapng")
+            capture = subprocess.Popen(
+                [ARGS.ctl, "-s", lv.socket, "--json", "capture", "drops", "--reason",
+                 "spoofed_source", "--identity", "alice@example.net", "--count", "3", "--timeout",
+                 "30", "--write", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # Armed once the data plane acknowledged the capture command.
+            time.sleep(1)
+            frames = []
+            for i in range(20):
+                frames.append(sc.up(alice, inner_up("100.64.0.1", i), expect="forward", fast=True))
+                # Spoofed by bob (another session: must not be captured) and by alice.
+                frames.append(sc.up(bob, inner_up("100.64.9.8", i), expect="drop:spoofed_source",
+                                    fast=True))
+                frames.append(sc.up(alice, inner_up("100.64.9.9", i),
+                                    expect="drop:spoofed_source", fast=True))
+            p, summary = lv.pump([("genacc", lv.pcap("up.pcap", frames), 500)], [])
+            live.finish_pump(p, summary)
+            stdout, stderr = capture.communicate(timeout=40)
+            self.assertEqual(capture.returncode, 0, stdout + stderr)
+            self.assertEqual(json.loads(stdout)["captured"], 3, stdout)
+            rows = harness.tshark_rows(out, dict(os.environ),
+                                       ["frame.number", "ip.src", "ip.dst", "frame.comment"])
+            self.assertEqual(len(rows), 3, rows)
+            for row in rows:
+                self.assertEqual(row[1], "100.64.9.9")  # alice's spoofed packets only
+                self.assertEqual(row[2], "203.0.113.99")
+                self.assertIn("spoofed_source", row[3])
+                self.assertIn("alice@example.net", row[3])
+            counters = lv.counters()
+            self.assertEqual(counters["dataplane"]["drops"]["spoofed_source"], 40)
+        finally:
+            lv.close()
+
 
 if __name__ == "__main__":
     harness.main()
