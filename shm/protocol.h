@@ -67,12 +67,18 @@ enum class Proposal : uint8_t {
 };
 enum class SaMode : uint8_t { kTransport = 0, kTunnel = 1 };
 
+// Where an object came from. A restarted cp reconciling a dump deletes
+// static objects its configuration no longer has, and adopts dynamic ones
+// (added by softwire-ctl before the cp restarted) instead of deleting them.
+enum class Origin : uint8_t { kStatic = 0, kDynamic = 1 };
+
 inline constexpr uint8_t kSaFlagEsn = 1;
 inline constexpr uint8_t kSaFlagNatT = 2;
 
-// An SA as in the configuration. Key material travels only in sa_add
-// commands: the dp wipes the command slot after use and never puts keys in
-// replies or dumps (key_length = 0 there).
+// An SA as in the configuration. Key material travels in sa_add commands and
+// in kDumpSa entries, inside the 0600 segment only, so that a restarted cp can
+// adopt dynamic SAs (and replay them if the dp restarts later). Both sides
+// wipe slots and buffers that held keys after use and never log them.
 struct SaRecord {
   uint32_t spi;
   Direction direction;
@@ -84,10 +90,17 @@ struct SaRecord {
   Address local, remote;
   Prefix local_ts, remote_ts;
   uint64_t life_bytes, life_packets, soft_life_bytes, soft_life_packets;
-  uint8_t key_length;  // 16 or 32; 0 in dumps
+  uint8_t key_length;  // 16 or 32
   uint8_t key[32];
   uint8_t salt[4];
-  uint8_t reserved[2];
+  Origin origin;  // set by the cp at add, returned in dumps
+  uint8_t reserved;
+  // Where the SA's sequence numbers resume when the cp replays it into a
+  // restarted dp, so that neither side's anti-replay is defeated: outbound,
+  // the next sequence number to send (0 = start at 1); inbound, the highest
+  // sequence number already accepted (0 = none): everything at or below it
+  // counts as seen.
+  uint64_t initial_seq;
 };
 
 // A session. Sessions are keyed by (tunnel_id, session_id), the dp's lookup
@@ -103,7 +116,8 @@ struct SessionRecord {
   uint16_t peer_port;
   uint16_t mtu;
   uint8_t prefix_count;  // prefixes in this record (session_add: the first ones)
-  uint8_t reserved[3];
+  Origin origin;         // set by the cp at add, returned in dumps
+  uint8_t reserved[2];
   uint32_t total_prefixes;  // dumps: all prefixes of the session (more follow in kDumpPrefixes)
   Prefix prefixes[kPrefixesPerRecord];
 };
@@ -151,7 +165,7 @@ enum class MessageType : uint16_t {
   kCapture = 8,        // body.capture
   // dp -> cp only.
   kReply = 100,               // status for request_id
-  kDumpSa = 101,              // body.sa (no key)
+  kDumpSa = 101,              // body.sa (with key and origin)
   kDumpSession = 102,         // body.session
   kDumpPrefixes = 103,        // body.prefixes: more prefixes of a dumped session
   kEventSaSoftExpired = 110,  // body.sa_key
@@ -276,6 +290,10 @@ struct SaStats {
   uint8_t reserved[2];
   uint32_t spi;
   uint64_t packets, bytes, auth_failed, replayed;
+  // Outbound: the next sequence number to send; inbound: the highest
+  // authenticated sequence number (the window's top). The cp keeps the last
+  // value it saw to replay SAs with SaRecord::initial_seq.
+  uint64_t seq;
 };
 
 struct SessionStats {

@@ -3,7 +3,9 @@ directories, running softwire-dp on generated pcaps, and tshark.
 
 The tests run with Debian's /usr/bin/python3 (scapy, cryptography) and take
 
-    --dp PATH        softwire-dp to test (tests that need it skip without it)
+    --dp PATH        softwire-dp to test
+    --cp PATH        softwire-cp (control-plane tests)
+    --ctl PATH       softwire-ctl (control-plane tests)
     --scratch DIR    where scenarios are written (default: a fresh temp dir)
     --keep           keep the scratch directories of passing tests
 
@@ -28,6 +30,8 @@ import softwire_traffic as st  # noqa: E402
 
 _parser = argparse.ArgumentParser(add_help=False)
 _parser.add_argument("--dp", default=os.environ.get("SOFTWIRE_DP"))
+_parser.add_argument("--cp", default=os.environ.get("SOFTWIRE_CP"))
+_parser.add_argument("--ctl", default=os.environ.get("SOFTWIRE_CTL"))
 _parser.add_argument("--scratch", default=None)
 _parser.add_argument("--keep", action="store_true")
 ARGS, _REST = _parser.parse_known_args()
