@@ -1,7 +1,10 @@
 #include "control/controller.h"
 
+#include <strings.h>
+
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "shm/records.h"
 
@@ -73,7 +76,7 @@ void Controller::on_attached(uint64_t generation, bool generation_changed) {
     log_line("data plane restarted (generation " + std::to_string(generation) + "): replaying " +
              std::to_string(state_->sas().size()) + " SAs and " +
              std::to_string(state_->sessions().size()) + " sessions");
-    apply_sync(TableImage{});
+    apply_sync(TableImage{}, false);
     return;
   }
   auto collector = std::make_shared<DumpCollector>();
@@ -86,11 +89,11 @@ void Controller::on_attached(uint64_t generation, bool generation_changed) {
         if (!reply.ok()) {
           log_line(std::string("dump refused (") + status_name(reply.status) + ": " + reply.text +
                    "): replaying as if the tables were empty");
-          apply_sync(TableImage{});
+          apply_sync(TableImage{}, false);
           return;
         }
         metrics_.reconciles.fetch_add(1, std::memory_order_relaxed);
-        apply_sync(collector->take());
+        apply_sync(collector->take(), true);
       },
       [collector](const shm::Message& entry) { collector->add(entry); });
 }
@@ -101,11 +104,14 @@ void Controller::on_detached() {
   state_->set_all_states(SessionStateCode::kPending);
 }
 
-void Controller::apply_sync(TableImage actual) {
-  std::vector<Command> commands = reconcile(state_->image(), actual);
+void Controller::apply_sync(TableImage actual, bool from_dump) {
+  const size_t adopted = from_dump ? adopt(actual) : 0;
+  TableImage desired = state_->image();
+  if (!from_dump) resume_sequence_numbers(desired);
+  std::vector<Command> commands = reconcile(desired, actual);
   log_line("in sync after " + std::to_string(commands.size()) + " commands (data plane had " +
            std::to_string(actual.sas.size()) + " SAs, " + std::to_string(actual.sessions.size()) +
-           " sessions)");
+           " sessions; " + std::to_string(adopted) + " dynamic objects adopted)");
   state_->set_all_states(SessionStateCode::kActive);
   for (const Command& c : commands) {
     const CommandInfo info = info_of(c);
@@ -114,6 +120,83 @@ void Controller::apply_sync(TableImage actual) {
   sync_done_ = true;
   metrics_.dp_generation.store(link_.generation(), std::memory_order_relaxed);
   dispatch(std::move(commands), {});
+}
+
+size_t Controller::adopt(const TableImage& actual) {
+  size_t adopted = 0;
+  for (const auto& [id, record] : actual.sas) {
+    if (record.origin != Origin::kDynamic || state_->find_sa(id) != nullptr) continue;
+    if (record.key_length == 0) {
+      log_line("cannot adopt dynamic SA " + to_string(id) + ": the dump has no key; deleting it");
+      continue;
+    }
+    auto sa = shm::to_config(record);
+    if (auto* e = std::get_if<std::string>(&sa)) {
+      log_line("cannot adopt dynamic SA " + to_string(id) + ": " + *e);
+      continue;
+    }
+    state_->add_sa(std::move(std::get<config::SaConfig>(sa)), Origin::kDynamic);
+    ++adopted;
+  }
+  for (const auto& [identity, image] : actual.sessions) {
+    if (image.record.origin != Origin::kDynamic || state_->find_session(identity) != nullptr)
+      continue;
+    shm::SessionRecord record = image.record;
+    record.prefix_count = 0;
+    auto parsed = shm::to_config(record);
+    std::string error;
+    if (auto* e = std::get_if<std::string>(&parsed)) {
+      error = *e;
+    } else {
+      auto& session = std::get<config::SessionConfig>(parsed);
+      session.prefixes = image.prefixes;
+      error = state_->check_session_add(session);
+      if (error.empty()) {
+        state_->add_session(std::move(session), Origin::kDynamic);
+        const uint32_t old = image.record.sa_in_old_spi;
+        if (old != shm::kNone && state_->find_sa({old, shm::Direction::kIn}) != nullptr) {
+          // A rekey was in progress when the previous cp stopped: finish it.
+          state_->set_session_sas(identity, image.record.sa_in_spi, old, image.record.sa_out_spi);
+          schedule_rekey(identity, old, shm::kNone, options_.rekey_grace_seconds);
+        }
+        ++adopted;
+        continue;
+      }
+    }
+    log_line("cannot adopt dynamic session \"" + identity + "\": " + error + "; deleting it");
+  }
+  return adopted;
+}
+
+void Controller::observe_stats(const shm::StatsSnapshot& snapshot) {
+  if (!link_.connected() || snapshot.generation != link_.generation()) return;
+  const uint64_t now = options_.now_ns();
+  for (const shm::SaStats& sa : snapshot.sas) {
+    if (sa.state == shm::SaStateCode::kFree) continue;
+    SeqSeen& seen = seq_seen_[{sa.spi, sa.direction}];
+    if (seen.at_ns != 0 && now > seen.at_ns && sa.seq >= seen.seq)
+      seen.per_second = double(sa.seq - seen.seq) * 1e9 / double(now - seen.at_ns);
+    seen.seq = sa.seq;
+    seen.at_ns = now;
+  }
+}
+
+void Controller::resume_sequence_numbers(TableImage& desired) const {
+  const uint64_t now = options_.now_ns();
+  for (auto& [id, record] : desired.sas) {
+    auto it = seq_seen_.find(id);
+    if (it == seq_seen_.end()) continue;
+    const SeqSeen& seen = it->second;
+    if (id.direction == shm::Direction::kIn) {
+      record.initial_seq = seen.seq;  // everything up to it counts as seen
+    } else {
+      // What the old data plane may have sent after the last snapshot, twice
+      // over, plus a floor.
+      const double elapsed = now > seen.at_ns ? double(now - seen.at_ns) * 1e-9 : 0;
+      const auto margin = static_cast<uint64_t>(seen.per_second * (elapsed + 1) * 2) + 1024;
+      record.initial_seq = seen.seq + margin;
+    }
+  }
 }
 
 Controller::CommandInfo Controller::info_of(const Command& c) const {
@@ -151,6 +234,11 @@ void Controller::track(const CommandInfo& info, const Reply& reply) {
 }
 
 void Controller::dispatch(std::vector<Command> commands, Done done) {
+  for (const Command& c : commands) {
+    // A deleted SA's numbers mean nothing for a later one with the same SPI.
+    if (c.type() == shm::MessageType::kSaDelete)
+      seq_seen_.erase({c.message.body.sa_key.spi, c.message.body.sa_key.direction});
+  }
   if (!sendable() || commands.empty()) {
     if (done) {
       OpResult r;
@@ -189,9 +277,11 @@ void Controller::dispatch(std::vector<Command> commands, Done done) {
 void Controller::add_sa(config::SaConfig sa, Done done) {
   if (std::string e = state_->check_sa_add(sa); !e.empty()) return done({1, e});
   const SaId id = sa_id_of(sa);
-  std::vector<Command> commands;
-  commands.push_back(Command::sa_add(sa));
   state_->add_sa(std::move(sa), Origin::kDynamic);
+  std::vector<Command> commands;
+  shm::SaRecord record = DesiredState::record_of(*state_->find_sa(id));
+  commands.push_back(Command::sa_add(record));
+  explicit_bzero(&record, sizeof record);
   dispatch(std::move(commands), [this, id, done](const OpResult& r) {
     if (r.code != 0) {
       // The data plane does not have it: neither do we.

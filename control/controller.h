@@ -70,6 +70,10 @@ class Controller {
 
   // Timers (rekey grace ends). Call from the main loop.
   void tick();
+  // Stats snapshots (about every second): remembers each SA's sequence
+  // number so that a replay into a restarted data plane resumes above it
+  // (SaRecord::initial_seq) and neither side's anti-replay is defeated.
+  void observe_stats(const shm::StatsSnapshot& snapshot);
 
   // Connected, reconciled, and nothing pending or unanswered.
   bool synced() const;
@@ -93,7 +97,11 @@ class Controller {
 
   void on_attached(uint64_t generation, bool generation_changed);
   void on_detached();
-  void apply_sync(TableImage actual);
+  // from_dump: actual is a running data plane's dump (adopt its dynamic
+  // objects); otherwise a replay into an empty one (resume sequence numbers).
+  void apply_sync(TableImage actual, bool from_dump);
+  size_t adopt(const TableImage& actual);
+  void resume_sequence_numbers(TableImage& desired) const;
   // Sends the commands (when in sync; otherwise the next reconcile covers
   // them) and calls `done` once every reply is in, with the first failure.
   void dispatch(std::vector<Command> commands, Done done);
@@ -113,6 +121,12 @@ class Controller {
   bool sync_done_ = false;
   uint64_t sync_epoch_ = 0;  // bumps at every attach/detach: late dump replies are ignored
   std::map<uint64_t, RekeyTimer> rekeys_;  // by id
+  struct SeqSeen {
+    uint64_t seq = 0;
+    uint64_t at_ns = 0;
+    double per_second = 0;
+  };
+  std::map<SaId, SeqSeen> seq_seen_;
   uint64_t next_rekey_id_ = 1;
 };
 

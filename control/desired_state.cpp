@@ -188,14 +188,21 @@ const std::string* DesiredState::identity_for_inbound_spi(uint32_t spi) const {
 
 TableImage DesiredState::image() const {
   TableImage image;
-  for (const auto& [id, sa] : sas_) image.sas.emplace(id, shm::to_record(sa.config));
+  for (const auto& [id, sa] : sas_) image.sas.emplace(id, record_of(sa));
   for (const auto& [identity, s] : sessions_) image.sessions.emplace(identity, image_of(s));
   return image;
+}
+
+shm::SaRecord DesiredState::record_of(const SaEntry& sa) {
+  shm::SaRecord record = shm::to_record(sa.config);
+  record.origin = sa.origin;
+  return record;
 }
 
 SessionImage DesiredState::image_of(const SessionEntry& s) {
   SessionImage image;
   image.record = shm::to_record(s.config);
+  image.record.origin = s.origin;
   image.record.sa_in_old_spi = s.sa_in_old;
   image.prefixes = s.config.prefixes;
   return image;

@@ -20,7 +20,9 @@
 
 namespace softwire::cp {
 
-enum class Origin : uint8_t { kStatic = 0, kDynamic = 1 };
+// Static: from the configuration file; dynamic: added with softwire-ctl (or
+// adopted from a data plane's dump after a cp restart).
+using Origin = shm::Origin;
 const char* origin_name(Origin origin);
 
 struct SaEntry {
@@ -79,6 +81,7 @@ class DesiredState {
   // The tables as the data plane should hold them (SA records with keys).
   TableImage image() const;
   static SessionImage image_of(const SessionEntry& session);
+  static shm::SaRecord record_of(const SaEntry& sa);  // with key and origin
 
  private:
   void reference(const SessionEntry& s, int delta);

@@ -75,12 +75,6 @@ Command::~Command() {
   if (message.type == shm::MessageType::kSaAdd) wipe_sa(message.body.sa);
 }
 
-Command Command::sa_add(const config::SaConfig& sa) {
-  Command c = with_type(shm::MessageType::kSaAdd);
-  c.message.body.sa = shm::to_record(sa);
-  return c;
-}
-
 Command Command::sa_add(const shm::SaRecord& record) {
   Command c = with_type(shm::MessageType::kSaAdd);
   c.message.body.sa = record;
@@ -141,10 +135,10 @@ TableImage::~TableImage() {
 void DumpCollector::add(const shm::Message& entry) {
   switch (entry.type) {
     case shm::MessageType::kDumpSa: {
-      shm::SaRecord record = entry.body.sa;
-      wipe_sa(record);  // dumps carry no key; make sure of it
-      record.key_length = 0;
-      image_.sas[{record.spi, record.direction}] = record;
+      // With its key when the data plane returns keys: a restarted cp adopts
+      // dynamic SAs. The image wipes it.
+      shm::SaRecord& record = image_.sas[{entry.body.sa.spi, entry.body.sa.direction}];
+      record = entry.body.sa;
       break;
     }
     case shm::MessageType::kDumpSession: {

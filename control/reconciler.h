@@ -48,8 +48,7 @@ struct Command {
 
   shm::MessageType type() const { return message.type; }
 
-  static Command sa_add(const config::SaConfig& sa);
-  static Command sa_add(const shm::SaRecord& record);  // record with key
+  static Command sa_add(const shm::SaRecord& record);  // record with key and origin
   static Command sa_delete(SaId id);
   static Command session_add(const shm::SessionRecord& record);  // first kPrefixesPerRecord
   static Command session_modify(const shm::SessionRecord& record);
@@ -70,9 +69,9 @@ struct SessionImage {
   shm::SessionKey key() const { return {record.tunnel_id, record.session_id}; }
 };
 
-// The tables. SA records carry key material only when the image was built
-// from desired state (key_length != 0); a dump has none, and then keys are
-// not compared. The destructor wipes the keys.
+// The tables. SA records carry key material (desired state; dumps of a data
+// plane that returns keys); keys are compared when both sides have one
+// (key_length != 0). The destructor wipes the keys.
 struct TableImage {
   std::map<SaId, shm::SaRecord> sas;
   std::map<std::string, SessionImage> sessions;  // by identity

@@ -166,7 +166,10 @@ shm::Status FakeDataplane::apply(const shm::Message& m, std::string& text) {
       }
       const SaId id{m.body.sa.spi, m.body.sa.direction};
       if (sas_.count(id)) return shm::Status::kExists;
-      shm::SaRecord stored = shm::to_record_without_key(std::get<config::SaConfig>(checked));
+      // As the real dp: kept with key, origin and initial_seq for dumps.
+      shm::SaRecord stored = shm::to_record(std::get<config::SaConfig>(checked));
+      stored.origin = m.body.sa.origin;
+      stored.initial_seq = m.body.sa.initial_seq;
       sas_[id] = stored;
       return shm::Status::kOk;
     }
@@ -269,15 +272,19 @@ void FakeDataplane::clear_executed() {
   executed_.clear();
 }
 
-void FakeDataplane::preload(const config::SaConfig& sa) {
+void FakeDataplane::preload(const config::SaConfig& sa, shm::Origin origin) {
   std::lock_guard lock(mutex_);
-  sas_[sa_id_of(sa)] = shm::to_record_without_key(sa);
+  shm::SaRecord record = shm::to_record(sa);
+  record.origin = origin;
+  sas_[sa_id_of(sa)] = record;
 }
 
-void FakeDataplane::preload(const config::SessionConfig& session, uint32_t sa_in_old) {
+void FakeDataplane::preload(const config::SessionConfig& session, shm::Origin origin,
+                            uint32_t sa_in_old) {
   std::lock_guard lock(mutex_);
   Session s;
   s.record = shm::to_record(session);
+  s.record.origin = origin;
   s.record.sa_in_old_spi = sa_in_old;
   s.record.prefix_count = 0;
   for (const auto& p : session.prefixes) s.prefixes.insert(p);

@@ -44,14 +44,15 @@ class FakeDataplane {
   const shm::Segment& segment() const { return *segment_; }
   const std::string& instance() const { return instance_; }
 
-  std::map<SaId, shm::SaRecord> sas() const;
+  std::map<SaId, shm::SaRecord> sas() const;     // with keys, origin and initial_seq
   std::map<uint32_t, Session> sessions() const;  // by key_of(SessionKey)
   // Every executed command's type, in order.
   std::vector<shm::MessageType> executed() const;
   void clear_executed();
   // Tables as if a previous control plane had filled them.
-  void preload(const config::SaConfig& sa);
-  void preload(const config::SessionConfig& session, uint32_t sa_in_old = shm::kNone);
+  void preload(const config::SaConfig& sa, shm::Origin origin = shm::Origin::kStatic);
+  void preload(const config::SessionConfig& session, shm::Origin origin = shm::Origin::kStatic,
+               uint32_t sa_in_old = shm::kNone);
 
  private:
   void run();

@@ -147,6 +147,75 @@ TEST(Controller, ReconcilesWithARunningDataplane) {
   EXPECT_EQ(dp.executed(), (std::vector<MessageType>{MessageType::kDump}));
 }
 
+TEST(Controller, AdoptsDynamicObjectsAfterACpRestart) {
+  FakeDataplane dp(unique_instance("adopt"));
+  dp.start();
+  const config::Config config = base_config(1);
+  for (const auto& sa : config.sas) dp.preload(sa);
+  dp.preload(config.sessions[0]);
+  // What softwire-ctl added before the cp died: kept and adopted. One
+  // session was in the middle of a rekey; another now conflicts with a
+  // static session's prefix and goes.
+  dp.preload(make_sa(0x700, Direction::kIn, 7), shm::Origin::kDynamic);
+  dp.preload(make_sa(0x701, Direction::kIn, 7), shm::Origin::kDynamic);
+  dp.preload(make_sa(0x700, Direction::kOut, 7), shm::Origin::kDynamic);
+  dp.preload(make_session("dyn", 0x701, 0x700, 4, 4, {"10.70.0.0/16"}), shm::Origin::kDynamic,
+             0x700);
+  dp.preload(make_session("clash", 0x700, 0x700, 4, 5, {"10.0.1.0/24"}), shm::Origin::kDynamic);
+
+  ControlPlane cp(dp.instance());
+  cp.controller->load_static(config);
+  ASSERT_TRUE(cp.sync());
+  EXPECT_EQ(dp.executed(),
+            (std::vector<MessageType>{MessageType::kDump, MessageType::kSessionDelete}));
+  const SessionEntry* dyn = cp.controller->state().find_session("dyn");
+  ASSERT_NE(dyn, nullptr);
+  EXPECT_EQ(dyn->origin, shm::Origin::kDynamic);
+  EXPECT_EQ(dyn->sa_in_old, 0x700u);
+  EXPECT_EQ(cp.controller->state().find_session("clash"), nullptr);
+  ASSERT_NE(cp.controller->state().find_sa({0x701, shm::Direction::kIn}), nullptr);
+  EXPECT_EQ(cp.controller->state().find_sa({0x701, shm::Direction::kIn})->config.key.bytes()[0], 7);
+  // The interrupted rekey completes after the grace time: the old inbound
+  // SA goes once nothing references it.
+  dp.clear_executed();
+  cp.advance(5);
+  cp.controller->tick();
+  ASSERT_TRUE(cp.sync());
+  EXPECT_EQ(dp.executed(),
+            (std::vector<MessageType>{MessageType::kSessionModify, MessageType::kSaDelete}));
+  EXPECT_EQ(dp.sas().count({0x700, shm::Direction::kIn}), 0u);
+  EXPECT_EQ(dp.sas().count({0x700, shm::Direction::kOut}), 1u);
+}
+
+TEST(Controller, ReplayResumesSequenceNumbers) {
+  FakeDataplane dp(unique_instance("seq"));
+  dp.start();
+  ControlPlane cp(dp.instance());
+  cp.controller->load_static(base_config(1));
+  ASSERT_TRUE(cp.sync());
+  const auto publish = [&](uint64_t in_seq, uint64_t out_seq) {
+    const shm::Segment& segment = dp.segment();
+    shm::begin_stats_update(segment);
+    segment.sa_stats()[0] =
+        shm::SaStats{shm::SaStateCode::kActive, shm::Direction::kIn, {}, 0x100, 0, 0, 0, 0, in_seq};
+    segment.sa_stats()[1] = shm::SaStats{
+        shm::SaStateCode::kActive, shm::Direction::kOut, {}, 0x100, 0, 0, 0, 0, out_seq};
+    shm::end_stats_update(segment);
+    shm::StatsSnapshot snapshot;
+    ASSERT_TRUE(shm::read_stats(segment, snapshot));
+    cp.controller->observe_stats(snapshot);
+  };
+  publish(400, 1000);
+  cp.advance(1);
+  publish(500, 2000);  // 1000 packets/s outbound
+  dp.restart();
+  ASSERT_TRUE(cp.pump([&] { return cp.controller->synced() && cp.metrics.replays.load() == 1; }));
+  const auto sas = dp.sas();
+  EXPECT_EQ(sas.at({0x100, shm::Direction::kIn}).initial_seq, 500u);
+  // 2000 + 1000/s * (0 s since the snapshot + 1 s) * 2 + 1024.
+  EXPECT_EQ(sas.at({0x100, shm::Direction::kOut}).initial_seq, 2000u + 2000u + 1024u);
+}
+
 TEST(Controller, NewGenerationGetsEverythingReplayed) {
   FakeDataplane dp(unique_instance("replay"));
   dp.start();

@@ -199,7 +199,7 @@ TEST(DumpCollector, AssemblesSessionsAndFlagsDuplicates) {
   DumpCollector c;
   shm::Message m{};
   m.type = shm::MessageType::kDumpSa;
-  m.body.sa = shm::to_record(make_sa(0x100, Direction::kIn));  // a key must not survive
+  m.body.sa = shm::to_record(make_sa(0x100, Direction::kIn));  // the key is kept (adoption)
   c.add(m);
   m = {};
   m.type = shm::MessageType::kDumpSession;
@@ -215,8 +215,7 @@ TEST(DumpCollector, AssemblesSessionsAndFlagsDuplicates) {
   c.add(m);
   TableImage image = c.take();
   ASSERT_EQ(image.sas.size(), 1u);
-  EXPECT_EQ(image.sas.begin()->second.key_length, 0);
-  EXPECT_EQ(image.sas.begin()->second.key[0], 0);
+  EXPECT_EQ(image.sas.begin()->second.key_length, 16);
   ASSERT_EQ(image.sessions.count("x"), 1u);
   EXPECT_EQ(image.sessions["x"].prefixes.size(), 2u);
   ASSERT_EQ(image.duplicate_sessions.size(), 1u);
