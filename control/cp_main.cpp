@@ -1,0 +1,158 @@
+// softwire-cp: the control plane process. Reads the same configuration file
+// as softwire-dp; with a `control` section it owns every SA and session and
+// pushes them to the data plane over shared memory, answers punted control
+// traffic, serves the operator socket (softwire-ctl) and Prometheus metrics.
+// With --observe-only it only reads (statistics, metrics, show counters).
+//
+// Runs in the foreground (use a service manager to supervise it); logs one
+// line per event to standard error; never logs key material.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/loader.h"
+#include "control/cp_service.h"
+#include "control/operator_server.h"
+
+namespace {
+
+int usage(std::ostream& out, int code) {
+  out << "usage: softwire-cp -c FILE [--observe-only] [--foreground]\n"
+         "  -c FILE          the configuration file (the data plane's)\n"
+         "  --observe-only   only attach, read statistics and serve metrics and\n"
+         "                   `softwire-ctl show counters|drops`; never change the data plane\n"
+         "  --foreground     accepted for compatibility: softwire-cp never daemonizes\n"
+         "Signals: SIGHUP re-reads FILE and applies only the difference; SIGTERM/SIGINT stop\n"
+         "softwire-cp (the data plane keeps forwarding).\n";
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace softwire;
+  std::string path;
+  bool observe_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "-c" || a == "--config") && i + 1 < argc) {
+      path = argv[++i];
+    } else if (a == "--observe-only") {
+      observe_only = true;
+    } else if (a == "--foreground" || a == "-f") {
+    } else if (a == "-h" || a == "--help") {
+      return usage(std::cout, 0);
+    } else {
+      std::cerr << "softwire-cp: unknown argument \"" << a << "\"\n";
+      return usage(std::cerr, 2);
+    }
+  }
+  if (path.empty()) return usage(std::cerr, 2);
+
+  std::optional<config::Config> loaded;
+  try {
+    loaded = config::load_config_file(path);
+  } catch (const std::exception& e) {
+    std::cerr << "softwire-cp: " << e.what() << "\n";
+    return 2;
+  }
+  const config::Config& config = *loaded;
+  if (!config.control && !observe_only) {
+    std::cerr << "softwire-cp: " << path
+              << " has no control section: softwire-dp runs standalone and owns its tables. "
+                 "Add `control = { socket = \"...\"; };` to let softwire-cp manage them, or run "
+                 "softwire-cp --observe-only to serve metrics and counters only.\n";
+    return 2;
+  }
+
+  // Signals arrive through a descriptor polled with the socket.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  const int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    std::cerr << "softwire-cp: signalfd: " << std::strerror(errno) << "\n";
+    return 1;
+  }
+
+  std::unique_ptr<std::ofstream> security_file;
+  if (config.control && !config.control->security_log.empty()) {
+    security_file = std::make_unique<std::ofstream>(config.control->security_log, std::ios::app);
+    if (!*security_file) {
+      std::cerr << "softwire-cp: cannot open the security log " << config.control->security_log
+                << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+  }
+
+  cp::CpMetrics metrics;
+  cp::CpService::Options options;
+  options.observe_only = observe_only;
+  options.log = &std::cerr;
+  options.security_log = security_file ? security_file.get() : &std::cerr;
+  options.link.instance = config.instance;
+  std::unique_ptr<cp::CpService> service;
+  std::unique_ptr<cp::OperatorServer> server;
+  try {
+    service = std::make_unique<cp::CpService>(config, metrics, options);
+    if (config.control && !config.control->socket.empty()) {
+      server = std::make_unique<cp::OperatorServer>(
+          config.control->socket, [&](std::string& line, cp::OperatorServer::Respond respond) {
+            service->handle(line, std::move(respond));
+          });
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "softwire-cp: " << e.what() << "\n";
+    return 1;
+  }
+  // METRICS: the Prometheus exporter (control/metrics_exporter.h, metrics
+  // branch) starts here on control.metrics_listen once it is merged.
+
+  std::cerr << "softwire-cp: instance \"" << config.instance << "\""
+            << (observe_only ? " (observe only)" : "") << ", " << config.sas.size()
+            << " static SAs, " << config.sessions.size() << " static sessions"
+            << (server ? ", operator socket " + server->path() : std::string()) << std::endl;
+
+  bool running = true;
+  bool moved = true;
+  while (running) {
+    const int timeout_ms = moved ? 0 : (service->busy() ? 1 : 10);
+    bool signalled = false;
+    if (server) {
+      signalled = server->poll(timeout_ms, signal_fd);
+    } else {
+      pollfd fd{signal_fd, POLLIN, 0};
+      signalled = ::poll(&fd, 1, timeout_ms) > 0;
+    }
+    if (signalled) {
+      signalfd_siginfo info;
+      while (read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGHUP) {
+          std::cerr << "softwire-cp: SIGHUP: reloading " << path << std::endl;
+          service->reload(path);
+        } else {
+          std::cerr << "softwire-cp: stopping (signal " << info.ssi_signo
+                    << "); the data plane keeps its tables" << std::endl;
+          running = false;
+        }
+      }
+    }
+    moved = service->poll();
+  }
+  server.reset();  // removes the socket
+  service.reset();
+  close(signal_fd);
+  return 0;
+}
