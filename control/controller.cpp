@@ -52,10 +52,7 @@ void Controller::log_line(const std::string& text) const {
 }
 
 void Controller::load_static(const config::Config& config) {
-  for (const auto& sa : config.sas) {
-    static_sa_ids_.insert(sa_id_of(sa));
-    state_->add_sa(sa, Origin::kStatic);
-  }
+  for (const auto& sa : config.sas) state_->add_sa(sa, Origin::kStatic);
   for (const auto& session : config.sessions) state_->add_session(session, Origin::kStatic);
 }
 
@@ -307,7 +304,6 @@ void Controller::delete_sa(uint32_t spi, std::optional<shm::Direction> direction
   }
   if (std::string e = state_->check_sa_delete(id); !e.empty()) return done({1, e});
   state_->remove_sa(id);
-  static_sa_ids_.erase(id);
   std::vector<Command> commands;
   commands.push_back(Command::sa_delete(id));
   dispatch(std::move(commands), std::move(done));
@@ -413,9 +409,9 @@ void Controller::finish_rekey(const RekeyTimer& timer) {
   }
   for (const SaId id :
        {SaId{timer.old_in, shm::Direction::kIn}, SaId{timer.old_out, shm::Direction::kOut}}) {
-    if (state_->find_sa(id) == nullptr || state_->sa_references(id) != 0 ||
-        static_sa_ids_.count(id))
-      continue;
+    // Retired even when the configuration file lists it: the rekey replaced
+    // it (a later SIGHUP or cp restart with that file brings it back).
+    if (state_->find_sa(id) == nullptr || state_->sa_references(id) != 0) continue;
     state_->remove_sa(id);
     commands.push_back(Command::sa_delete(id));
   }
@@ -432,11 +428,7 @@ Controller::ReloadResult Controller::reload(const config::Config& config) {
   ReloadResult result;
   auto next = std::make_unique<DesiredState>(nullptr);
   const DesiredState& current = *state_;
-  std::set<SaId> static_ids;
-  for (const auto& sa : config.sas) {
-    static_ids.insert(sa_id_of(sa));
-    next->add_sa(sa, Origin::kStatic);
-  }
+  for (const auto& sa : config.sas) next->add_sa(sa, Origin::kStatic);
   // Make-before-break for static sessions whose SAs changed.
   std::vector<RekeyTimer> new_rekeys;
   for (const auto& session : config.sessions) {
@@ -500,7 +492,6 @@ Controller::ReloadResult Controller::reload(const config::Config& config) {
   next->set_metrics(&metrics_);
   state_->set_metrics(nullptr);
   state_ = std::move(next);
-  static_sa_ids_ = std::move(static_ids);
   for (const Command& c : commands) {
     const CommandInfo info = info_of(c);
     if (!info.identity.empty() && c.type() == shm::MessageType::kSessionAdd)

@@ -64,7 +64,7 @@ class Controller {
   // Make-before-break: the session accepts the new and the old inbound SA,
   // sends with the new outbound SA at once; after the grace time it drops
   // the old inbound SA, then the old SAs are deleted unless something still
-  // references them (or the configuration lists them).
+  // references them.
   void rekey(const std::string& identity, uint32_t sa_in, uint32_t sa_out,
              std::optional<double> grace_seconds, Done done);
 
@@ -117,7 +117,6 @@ class Controller {
   DataplaneLink& link_;
   Options options_;
   std::unique_ptr<DesiredState> state_;
-  std::set<SaId> static_sa_ids_;  // SAs the configuration file lists
   bool sync_done_ = false;
   uint64_t sync_epoch_ = 0;  // bumps at every attach/detach: late dump replies are ignored
   std::map<uint64_t, RekeyTimer> rekeys_;  // by id

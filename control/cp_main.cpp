@@ -20,6 +20,7 @@
 
 #include "config/loader.h"
 #include "control/cp_service.h"
+#include "control/metrics_exporter.h"
 #include "control/operator_server.h"
 
 namespace {
@@ -117,13 +118,30 @@ int main(int argc, char** argv) {
     std::cerr << "softwire-cp: " << e.what() << "\n";
     return 1;
   }
-  // METRICS: the Prometheus exporter (control/metrics_exporter.h, metrics
-  // branch) starts here on control.metrics_listen once it is merged.
+  // Prometheus on control.metrics_listen. The exporter's threads read the
+  // segment through their own attachment (SegmentObserver), never the main
+  // loop's, and CpMetrics through relaxed atomics.
+  metrics::SegmentObserver observer(config.instance);
+  std::unique_ptr<metrics::MetricsExporter> exporter;
+  if (config.control && !config.control->metrics_listen.empty()) {
+    metrics::ExporterOptions eo;
+    eo.listen = config.control->metrics_listen;
+    eo.collector.entities.all = config.control->session_metrics;
+    try {
+      exporter = std::make_unique<metrics::MetricsExporter>(eo, observer.sampler(),
+                                                            observe_only ? nullptr : &metrics);
+    } catch (const std::exception& e) {
+      std::cerr << "softwire-cp: metrics on " << eo.listen << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
 
   std::cerr << "softwire-cp: instance \"" << config.instance << "\""
             << (observe_only ? " (observe only)" : "") << ", " << config.sas.size()
             << " static SAs, " << config.sessions.size() << " static sessions"
-            << (server ? ", operator socket " + server->path() : std::string()) << std::endl;
+            << (server ? ", operator socket " + server->path() : std::string())
+            << (exporter ? ", metrics on port " + std::to_string(exporter->port()) : std::string())
+            << std::endl;
 
   bool running = true;
   bool moved = true;
@@ -152,6 +170,7 @@ int main(int argc, char** argv) {
     moved = service->poll();
   }
   server.reset();  // removes the socket
+  exporter.reset();
   service.reset();
   close(signal_fd);
   return 0;

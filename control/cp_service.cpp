@@ -1,8 +1,10 @@
 #include "control/cp_service.h"
 
+#include <sched.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -16,7 +18,8 @@ namespace softwire::cp {
 
 namespace {
 
-constexpr size_t kMaxPuntsPerPoll = 256;  // per worker ring
+constexpr size_t kMaxPuntsPerPoll = 256;                // per worker ring
+constexpr uint64_t kSaStatsBytesEveryPeriod = 4 << 20;  // larger SA tables: once a second
 
 std::string hex32(uint32_t v) {
   char buffer[16];
@@ -175,8 +178,42 @@ bool CpService::drain_punts() {
   return moved;
 }
 
+namespace {
+
+// The SA table alone, with the epoch protocol of shm::read_stats.
+bool read_sa_stats(const shm::Segment& segment, shm::StatsSnapshot& out) {
+  const shm::SegmentHeader& h = segment.header();
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const uint64_t before = h.stats_epoch.load(std::memory_order_acquire);
+    if (before & 1) {
+      sched_yield();
+      continue;
+    }
+    out.sas.resize(h.stats.sa_capacity);  // written once at creation
+    std::memcpy(out.sas.data(), segment.sa_stats(), out.sas.size() * sizeof(shm::SaStats));
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (h.stats_epoch.load(std::memory_order_relaxed) == before) {
+      out.generation = h.generation;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void CpService::read_stats_if_due(uint64_t now) {
-  if (!link_->connected() || now < next_stats_ns_) return;
+  if (!link_->connected()) return;
+  // Sequence numbers follow the data plane's 100 ms snapshots while the SA
+  // table is small enough to copy that often (a replay resumes above them).
+  const shm::Segment& segment = *link_->segment();
+  const uint64_t sa_bytes = uint64_t{segment.header().stats.sa_capacity} * sizeof(shm::SaStats);
+  if (controller_ && now >= next_seq_ns_ && sa_bytes <= kSaStatsBytesEveryPeriod) {
+    next_seq_ns_ = now + options_.seq_period_ns;
+    shm::StatsSnapshot sas;
+    if (read_sa_stats(segment, sas)) controller_->observe_stats(sas);
+  }
+  if (now < next_stats_ns_) return;
   next_stats_ns_ = now + options_.stats_period_ns;
   shm::StatsSnapshot snapshot;
   if (!shm::read_stats(*link_->segment(), snapshot)) return;
@@ -374,7 +411,7 @@ std::string CpService::status_json() const {
   w.key("observe_only").value(options_.observe_only);
   w.key("generation").value(hex64(link_->generation()));
   w.key("synced").value(controller_ ? controller_->synced() : false);
-  w.key("pending_commands").value(uint64_t{link_->pending()});
+  w.key("pending").value(uint64_t{link_->pending()});
   w.key("in_flight").value(uint64_t{link_->in_flight()});
   w.key("sessions").begin_object();
   for (size_t i = 0; i < kSessionStateNames.size(); ++i)
@@ -513,12 +550,13 @@ void CpService::show_counters(const Request& r, bool drops_only, bool all) {
     if (!drops_only) {
       w.key("generation").value(hex64(fresh->generation));
       w.key("uptime_seconds").value(double(h.uptime_ns) * 1e-9);
-      w.key("ports").begin_array();
+      // Keyed by port name, with the stats area's field names.
+      w.key("ports").begin_object();
       text << "data plane (generation " << hex64(fresh->generation) << ")\n";
       const auto ports = names_of(h.port_names, h.ports, shm::kMaxPorts);
       for (size_t p = 0; p < ports.size(); ++p) {
         const shm::PortStats& ps = h.port_stats[p];
-        w.begin_object().key("name").value(ports[p]);
+        w.key(ports[p]).begin_object();
         w.key("role").value(h.port_roles[p] == 0 ? "access" : "core");
         w.key("rx_packets").value(ps.rx_packets).key("rx_bytes").value(ps.rx_bytes);
         w.key("tx_packets").value(ps.tx_packets).key("tx_bytes").value(ps.tx_bytes);
@@ -528,7 +566,7 @@ void CpService::show_counters(const Request& r, bool drops_only, bool all) {
              << " B, tx " << ps.tx_packets << " pkts " << ps.tx_bytes << " B, missed "
              << ps.nic_missed << ", errors " << ps.nic_errors << "\n";
       }
-      w.end_array();
+      w.end_object();
       w.key("drops").begin_object();
       for (const auto& [name, n] : drops) w.key(name).value(n);
       w.end_object();
@@ -550,6 +588,19 @@ void CpService::show_counters(const Request& r, bool drops_only, bool all) {
         arp += h.worker_stats[w2].arp_replies;
         nd += h.worker_stats[w2].nd_replies;
       }
+      w.key("workers").begin_array();
+      for (uint32_t w2 = 0; w2 < workers; ++w2) {
+        const shm::WorkerStats& ws = h.worker_stats[w2];
+        w.begin_object().key("polls").value(ws.polls).key("busy_polls").value(ws.busy_polls);
+        w.key("punt_policed_peer").value(ws.punt_policed_peer);
+        w.key("punt_policed_global").value(ws.punt_policed_global);
+        w.key("punt_ring_full").value(ws.punt_ring_full);
+        w.key("arp_replies").value(ws.arp_replies).key("nd_replies").value(ws.nd_replies);
+        w.key("handoff_up_depth").value(ws.handoff_up_depth);
+        w.key("handoff_down_depth").value(ws.handoff_down_depth);
+        w.end_object();
+      }
+      w.end_array();
       w.key("punt_policed_peer").value(peer).key("punt_policed_global").value(global);
       w.key("punt_ring_full").value(ring_full);
       w.key("arp_replies").value(arp).key("nd_replies").value(nd);

@@ -30,8 +30,9 @@ class CpService {
     std::ostream* log = nullptr;           // one line per event
     std::ostream* security_log = nullptr;  // JSON lines
     std::function<uint64_t()> now_ns = shm::monotonic_ns;
-    uint64_t stats_period_ns = 1'000'000'000;
-    DataplaneLink::Options link;  // instance, timings
+    uint64_t stats_period_ns = 1'000'000'000;  // full snapshots (security log, show)
+    uint64_t seq_period_ns = 100'000'000;      // SA sequence numbers
+    DataplaneLink::Options link;               // instance, timings
   };
 
   CpService(const config::Config& config, CpMetrics& metrics, Options options);
@@ -97,6 +98,7 @@ class CpService {
   std::unique_ptr<SecurityLog> security_log_;
   std::optional<shm::StatsSnapshot> previous_stats_, latest_stats_;
   uint64_t next_stats_ns_ = 0;
+  uint64_t next_seq_ns_ = 0;
   uint64_t names_generation_ = 0;  // generation whose names were loaded
   std::vector<std::string> drop_reason_names_, punt_kind_names_;
   std::vector<Waiter> waiters_;

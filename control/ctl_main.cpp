@@ -245,7 +245,7 @@ int run_batch(Connection& c, const std::string& source, bool json, double timeou
   };
   std::vector<Line> lines;
   std::string text;
-  size_t number = 0, invalid = 0;
+  size_t number = 0, invalid = 0, adds = 0;
   std::istringstream no_input;
   std::vector<std::string> requests;
   while (std::getline(*in, text)) {
@@ -261,6 +261,7 @@ int run_batch(Connection& c, const std::string& source, bool json, double timeou
       softwire::cp::wipe(args);
       continue;
     }
+    if (args[1] == "add") ++adds;
     lines.push_back({number, command_name(args)});
     requests.push_back(request_line(lines.size() - 1, args, false));
     softwire::cp::wipe(args);
@@ -317,16 +318,20 @@ int run_batch(Connection& c, const std::string& source, bool json, double timeou
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double rate = seconds > 0 ? double(requests.size()) / seconds : 0;
+  const double add_rate = seconds > 0 ? double(adds) / seconds : 0;
   if (json) {
     JsonWriter w;
     w.begin_object().key("commands").value(uint64_t{requests.size()});
     w.key("ok").value(uint64_t{requests.size() - failed}).key("failed").value(uint64_t{failed});
-    w.key("seconds").value(seconds).key("commands_per_second").value(rate).end_object();
+    w.key("adds").value(uint64_t{adds});
+    w.key("seconds").value(seconds).key("commands_per_second").value(rate);
+    w.key("adds_per_second").value(add_rate).end_object();
     std::cout << w.text() << "\n";
   } else {
     std::cout << requests.size() << " commands: " << requests.size() - failed << " ok, " << failed
               << " failed, in " << seconds << " s (" << static_cast<uint64_t>(rate)
-              << " commands/s, first send to last reply)\n";
+              << " commands/s, " << static_cast<uint64_t>(add_rate)
+              << " adds/s, first send to last reply)\n";
   }
   return failed != 0 ? 1 : 0;
 }

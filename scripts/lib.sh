@@ -9,6 +9,7 @@ SOFTWIRE_PACKAGES=(
   dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libconfig++-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-scapy python3-cryptography tshark iproute2 libpcap-dev
+  prometheus
 )
 
 as_root() {

@@ -299,39 +299,43 @@ TEST(Controller, RekeyIsMakeBeforeBreakWithGrace) {
   cp.controller->add_sa(make_sa(0x101, Direction::kIn, 2), expect_ok());
   cp.controller->add_sa(make_sa(0x101, Direction::kOut, 2), expect_ok());
   ASSERT_TRUE(cp.sync());
-  // Static SAs stay (the configuration lists them); use dynamic ones to see
-  // the old ones go: first move to 0x101, then rekey to 0x102.
-  cp.controller->add_sa(make_sa(0x102, Direction::kIn, 3), expect_ok());
-  cp.controller->add_sa(make_sa(0x102, Direction::kOut, 3), expect_ok());
-  cp.controller->rekey("si-0", 0x101, 0x101, 0.0, expect_ok());
-  ASSERT_TRUE(cp.sync());
-  cp.advance(0);
-  cp.controller->tick();
-  ASSERT_TRUE(cp.sync());
   dp.clear_executed();
 
-  cp.controller->rekey("si-0", 0x102, 0x102, std::nullopt, expect_ok());
+  cp.controller->rekey("si-0", 0x101, 0x101, std::nullopt, expect_ok());
   ASSERT_TRUE(cp.sync());
   auto s = dp.sessions().begin()->second.record;
-  EXPECT_EQ(s.sa_in_spi, 0x102u);
-  EXPECT_EQ(s.sa_in_old_spi, 0x101u);  // both inbound SAs accepted
-  EXPECT_EQ(s.sa_out_spi, 0x102u);     // outbound switched at once
+  EXPECT_EQ(s.sa_in_spi, 0x101u);
+  EXPECT_EQ(s.sa_in_old_spi, 0x100u);  // both inbound SAs accepted
+  EXPECT_EQ(s.sa_out_spi, 0x101u);     // outbound switched at once
   cp.advance(4.9);
   cp.controller->tick();
   ASSERT_TRUE(cp.sync());
-  EXPECT_EQ(dp.sessions().begin()->second.record.sa_in_old_spi, 0x101u);
+  EXPECT_EQ(dp.sessions().begin()->second.record.sa_in_old_spi, 0x100u);
   EXPECT_EQ(cp.controller->rekeys_in_progress(), 1u);
   cp.advance(0.1);
   cp.controller->tick();
   ASSERT_TRUE(cp.sync());
   EXPECT_EQ(dp.sessions().begin()->second.record.sa_in_old_spi, shm::kNone);
-  EXPECT_EQ(dp.sas().count({0x101, shm::Direction::kIn}), 0u);
-  EXPECT_EQ(dp.sas().count({0x101, shm::Direction::kOut}), 0u);
-  EXPECT_EQ(dp.sas().count({0x100, shm::Direction::kIn}), 1u);  // static: stays
+  // The old SAs go, although the configuration lists them: the rekey replaced them.
+  EXPECT_EQ(dp.sas().count({0x100, shm::Direction::kIn}), 0u);
+  EXPECT_EQ(dp.sas().count({0x100, shm::Direction::kOut}), 0u);
+  EXPECT_EQ(dp.sas().count({0x101, shm::Direction::kIn}), 1u);
   EXPECT_EQ(dp.executed(),
             (std::vector<MessageType>{MessageType::kSessionModify, MessageType::kSessionModify,
                                       MessageType::kSaDelete, MessageType::kSaDelete}));
-  EXPECT_EQ(cp.controller->state().find_sa({0x101, shm::Direction::kIn}), nullptr);
+  EXPECT_EQ(cp.controller->state().find_sa({0x100, shm::Direction::kIn}), nullptr);
+
+  // An old SA that another session still uses stays.
+  cp.controller->add_session(make_session("si-1", 0x101, 0x101, 1, 2, {"10.99.0.0/16"}),
+                             expect_ok());
+  cp.controller->add_sa(make_sa(0x102, Direction::kIn, 3), expect_ok());
+  cp.controller->add_sa(make_sa(0x102, Direction::kOut, 3), expect_ok());
+  cp.controller->rekey("si-0", 0x102, 0x102, 1.0, expect_ok());
+  cp.advance(1);
+  cp.controller->tick();
+  ASSERT_TRUE(cp.sync());
+  EXPECT_EQ(dp.sas().count({0x101, shm::Direction::kIn}), 1u);
+  EXPECT_EQ(dp.sas().count({0x101, shm::Direction::kOut}), 1u);
 
   // Refusals name the argument.
   cp.controller->rekey("si-0", 0x555, 0x102, std::nullopt, [](const OpResult& r) {
@@ -403,7 +407,7 @@ TEST(Controller, ReloadRekeysStaticSessionsMakeBeforeBreak) {
   cp.advance(5);
   cp.controller->tick();
   ASSERT_TRUE(cp.sync());
-  // The old SAs are listed in the file still: only the old inbound SA is released.
+  // si-1 and dyn still use the old SAs: only the old inbound SA is released.
   EXPECT_EQ(dp.executed(), (std::vector<MessageType>{MessageType::kSessionModify}));
   for (const auto& [key, session] : dp.sessions()) {
     if (key == key_of({1, 1})) {
