@@ -220,6 +220,15 @@ class Values {
     return setting == nullptr ? fallback : integer(*setting, min, max);
   }
 
+  // An integer or a floating-point number.
+  double number(const Setting& setting) const {
+    if (setting.getType() == Setting::TypeFloat) return static_cast<double>(setting);
+    if (setting.getType() != Setting::TypeInt && setting.getType() != Setting::TypeInt64) {
+      reporter_.fail(setting, std::string("expected a number, got ") + type_name(setting));
+    }
+    return static_cast<double>(integer(setting));
+  }
+
   bool boolean_or(const Group& group, std::string_view name, bool fallback) const {
     const Setting* setting = group.find(name);
     return setting == nullptr ? fallback : boolean(*setting);
@@ -305,6 +314,12 @@ struct LocatedPrefix {
   uint64_t position() const { return uint64_t{session} << 32 | index; }
 };
 
+// Table size limits. SA slots: two per session plus rekeys; sessions: rte_lpm6
+// next hops have 21 bits.
+constexpr int64_t kMaxSas = 8'388'608;
+constexpr int64_t kMaxSessions = 2'097'151;
+constexpr size_t kMaxIdentityBytes = 127;
+
 class Loader {
  public:
   explicit Loader(std::string file) : reporter_(std::move(file)), values_(reporter_) {}
@@ -330,6 +345,7 @@ class Loader {
     if (const Setting* control = top.find("control")) {
       config.control = read_control(*control, config.instance);
     }
+    check_capacities(top.require("dataplane"), config);
     return config;
   }
 
@@ -345,7 +361,8 @@ class Loader {
   }
 
   DataplaneConfig read_dataplane(const Setting& setting) const {
-    const Group group(reporter_, setting, {"eal", "workers", "burst", "mempool_mbufs"});
+    const Group group(reporter_, setting,
+                      {"eal", "workers", "burst", "mempool_mbufs", "max_sas", "max_sessions"});
     DataplaneConfig dataplane;
     if (const Setting* eal = group.find("eal")) {
       values_.sequence(*eal);
@@ -367,6 +384,11 @@ class Loader {
     dataplane.burst = static_cast<unsigned>(values_.integer_or(group, "burst", 1, 256, 32));
     dataplane.mempool_mbufs =
         static_cast<unsigned>(values_.integer_or(group, "mempool_mbufs", 1023, 4194303, 16383));
+    // 0 (absent) = derived from the configuration. Session indices with IPv6
+    // prefixes must stay below 2^21 (rte_lpm6 next hops).
+    dataplane.max_sas = static_cast<uint32_t>(values_.integer_or(group, "max_sas", 2, kMaxSas, 0));
+    dataplane.max_sessions =
+        static_cast<uint32_t>(values_.integer_or(group, "max_sessions", 1, kMaxSessions, 0));
     return dataplane;
   }
 
@@ -659,7 +681,14 @@ class Loader {
                        "peer_session_id", "prefixes", "mtu", "peer_port"});
     SessionConfig session;
     session.line = static_cast<int>(setting.getSourceLine());
-    session.identity = values_.nonempty_string(group.require("identity"));
+    const Setting& identity = group.require("identity");
+    session.identity = values_.nonempty_string(identity);
+    // The control channel carries identities in 128-byte NUL-terminated fields.
+    if (session.identity.size() > kMaxIdentityBytes) {
+      reporter_.fail(identity, "is " + std::to_string(session.identity.size()) +
+                                   " bytes long, at most " + std::to_string(kMaxIdentityBytes) +
+                                   " allowed");
+    }
 
     const Setting& sa_in_setting = group.require("sa_in");
     session.sa_in = static_cast<uint32_t>(values_.integer(sa_in_setting, 0, 0xffffffff));
@@ -794,8 +823,31 @@ class Loader {
     }
   }
 
+  // Explicit table sizes must hold what the file itself configures.
+  void check_capacities(const Setting& dataplane, const Config& config) const {
+    const struct {
+      const char* name;
+      uint32_t limit;
+      size_t configured;
+      const char* what;
+    } checks[] = {
+        {"max_sas", config.dataplane.max_sas, config.sas.size(), "SAs"},
+        {"max_sessions", config.dataplane.max_sessions, config.sessions.size(), "sessions"},
+    };
+    for (const auto& c : checks) {
+      if (c.limit != 0 && c.configured > c.limit) {
+        reporter_.fail(dataplane[c.name], std::to_string(c.limit) + " is less than the " +
+                                              std::to_string(c.configured) + " " + c.what +
+                                              " configured");
+      }
+    }
+  }
+
   ControlConfig read_control(const Setting& setting, const std::string& instance) const {
-    const Group group(reporter_, setting, {"socket", "metrics_listen", "session_metrics"});
+    const Group group(
+        reporter_, setting,
+        {"socket", "metrics_listen", "session_metrics", "punt_rate_per_peer", "punt_burst_per_peer",
+         "punt_rate_global", "punt_burst_global", "security_log", "rekey_grace"});
     ControlConfig control;
     control.socket = "/run/softwire/" + instance + ".sock";
     if (const Setting* socket = group.find("socket")) {
@@ -810,6 +862,25 @@ class Loader {
       if (!control.metrics_listen.empty()) check_listen_address(*listen, control.metrics_listen);
     }
     control.session_metrics = values_.boolean_or(group, "session_metrics", false);
+    const auto rate = [&](std::string_view name, int64_t max, int64_t fallback) {
+      return static_cast<uint32_t>(values_.integer_or(group, name, 1, max, fallback));
+    };
+    control.punt_rate_per_peer = rate("punt_rate_per_peer", 1'000'000, 200);
+    control.punt_burst_per_peer = rate("punt_burst_per_peer", 1'000'000, 50);
+    control.punt_rate_global = rate("punt_rate_global", 100'000'000, 20000);
+    control.punt_burst_global = rate("punt_burst_global", 100'000'000, 2000);
+    if (const Setting* log = group.find("security_log")) {
+      control.security_log = values_.string(*log);
+      if (!control.security_log.empty() && control.security_log.front() != '/') {
+        reporter_.fail(*log, "must be an absolute path (or \"\" for standard error)");
+      }
+    }
+    if (const Setting* grace = group.find("rekey_grace")) {
+      control.rekey_grace_seconds = values_.number(*grace);
+      if (!(control.rekey_grace_seconds > 0 && control.rekey_grace_seconds <= 3600)) {
+        reporter_.fail(*grace, "must be more than 0 and at most 3600 seconds");
+      }
+    }
     return control;
   }
 

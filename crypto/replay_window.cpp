@@ -79,6 +79,17 @@ ReplayWindow::Check ReplayWindow::check(uint32_t seq_lo) const noexcept {
   return {verdict(seq), seq};
 }
 
+void ReplayWindow::start_after(uint64_t highest) noexcept {
+  top_ = highest;
+  if (size_ == 0 || highest == 0) return;
+  // Every word but the top's holds numbers below the top only; in the top's
+  // word, the bits up to the top.
+  for (uint32_t i = 0; i <= word_mask_; ++i) bits_[i] = ~uint64_t{0};
+  const unsigned top_bit = static_cast<unsigned>(highest & 63);
+  bits_[(highest >> 6) & word_mask_] =
+      top_bit == 63 ? ~uint64_t{0} : (uint64_t{1} << (top_bit + 1)) - 1;
+}
+
 ReplayWindow::Verdict ReplayWindow::update(uint64_t seq) noexcept {
   // Without ESN only 32-bit numbers exist (the counter must not wrap).
   if (!esn_ && seq > UINT32_MAX) return Verdict::too_old;

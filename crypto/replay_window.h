@@ -52,6 +52,11 @@ class ReplayWindow {
   // changes nothing, if seq may not be accepted any more.
   Verdict update(uint64_t seq) noexcept;
 
+  // A window that has already seen every number up to `highest` (an SA
+  // re-installed after a data-plane restart, SaRecord::initial_seq): those
+  // read as duplicate or too old, everything above as new. Before first use.
+  void start_after(uint64_t highest) noexcept;
+
   // Highest authenticated sequence number so far (0: none yet).
   uint64_t highest() const noexcept { return top_; }
   uint32_t size() const noexcept { return size_; }

@@ -18,6 +18,10 @@ class Counter {
  public:
   void add(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+  // Main lcore, for a recycled SA/session slot that no worker can reach.
+  void reset() { value_.store(0, std::memory_order_relaxed); }
+  // A published value rather than a count (its one writer sets it).
+  void set(uint64_t v) { value_.store(v, std::memory_order_relaxed); }
 
  private:
   std::atomic<uint64_t> value_{0};

@@ -9,9 +9,11 @@
 #include <rte_ring.h>
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/model.h"
@@ -25,16 +27,31 @@
 #include "dataplane/tables/session_table.h"
 #include "dataplane/tables/slot_allocator.h"
 #include "dataplane/tables/spi_table.h"
+#include "shm/protocol.h"
 
 namespace softwire::dp {
 
 inline constexpr unsigned kMaxWorkers = 32;
+
+// Slot generations (SaState, SessionState): written by the main lcore only,
+// incremented when an SA/session is added to the slot (odd = live) and when
+// it is deleted (even = dead). A stage that takes an index from a lookup
+// copies the generation into the packet's metadata; the owner worker, which
+// may get the packet from a hand-off ring after the slot was deleted and even
+// reused (RCU does not cover packets parked in a ring), drops the packet as
+// sa_deleted unless the generation still matches and is odd. A value read
+// after a delete can never match a later occupant: reuse waits for a grace
+// period, and the reader's value was read before its next quiescent state.
+inline bool generation_live(uint32_t slot_generation, uint32_t packet_generation) {
+  return slot_generation == packet_generation && (packet_generation & 1u) != 0;
+}
 
 // Hot state of one SA, on its own cache lines.
 struct alignas(64) SaState {
   // ---- Written by the main lcore before the SA is published in a table;
   // ---- read-only for workers afterwards.
   std::optional<crypto::SaKey> key;
+  std::atomic<uint32_t> generation{0};  // see generation_live()
   uint32_t spi = 0;
   uint16_t owner = 0;  // worker index that owns the window / sequence number
   bool inbound = true;
@@ -64,19 +81,33 @@ struct alignas(64) SaState {
   uint64_t next_seq = 1;                                   // outbound SAs
   Counter packets, bytes, auth_failed, replayed;
   Counter soft_expired, hard_expired;  // 0 or 1: set once by the owner
+  Counter seq_exhausted;               // 0 or 1: outbound, set once by the owner
+  // The sequence number for the main lcore (stats, dumps): outbound the next
+  // one to send, inbound the highest authenticated (the window's top).
+  Counter seq;
 };
 
 // Hot state of one L2TP session.
 struct alignas(64) SessionState {
+  // ---- Written by the main lcore, also while published (modify_session):
+  // ---- workers read them with relaxed loads (sa_in: acquire, so that a
+  // ---- worker that sees a new sa_in also sees the sa_in_old stored before
+  // ---- it; a plain load on x86). core_input copies sa_out into the packet's
+  // ---- metadata once, so a packet handed to the owner of the old outbound SA
+  // ---- is still encrypted by that SA (one writer per sequence number).
+  std::atomic<uint32_t> sa_in{kNoSa};
+  std::atomic<uint32_t> sa_in_old{kNoSa};  // make-before-break: previous inbound SA, or kNoSa
+  std::atomic<uint32_t> sa_out{kNoSa};
+  std::atomic<uint16_t> mtu{1500};
   // ---- Written by the main lcore before publication; read-only for workers.
-  uint32_t sa_in = kNoSa;
-  uint32_t sa_out = kNoSa;
+  std::atomic<uint32_t> generation{0};  // see generation_live()
   uint16_t tunnel_id = 0, session_id = 0;
   uint16_t peer_tunnel_id = 0, peer_session_id = 0;
   uint16_t peer_port = 1701;
-  uint16_t mtu = 1500;
 
-  // ---- Upstream counters: written by the owner of sa_in.
+  // ---- Upstream counters: written by the owner of the SA that decrypted the
+  // ---- packet: sa_in's, or during a rekey also sa_in_old's (two writers for
+  // ---- the rekey grace time; an increment may then be lost, never torn).
   Counter up_packets, up_bytes, spoofed;
   // ---- Downstream counters: written by the owner of sa_out.
   alignas(64) Counter down_packets, down_bytes;
@@ -113,6 +144,26 @@ struct Neighbor {
   rte_ether_addr mac{};
 };
 
+// Outcome of a runtime table operation: a channel status and, unless kOk, a
+// detail text that names the offending field.
+struct OpResult {
+  shm::Status status = shm::Status::kOk;
+  std::string detail;
+  uint32_t index = UINT32_MAX;  // adds: the slot of the new SA or session
+
+  bool ok() const { return status == shm::Status::kOk; }
+};
+
+// Drop capture request (kCapture), for the workers' drop path. Written by the
+// main lcore; read by workers (relaxed), which decrement `remaining`
+// (fetch_sub) per copied packet. `armed` is stored last (release).
+struct CaptureState {
+  std::atomic<bool> armed{false};
+  std::atomic<uint8_t> reason{0xff};                // drop reason index, 0xff = any
+  std::atomic<uint32_t> session_index{UINT32_MAX};  // UINT32_MAX = any
+  std::atomic<uint32_t> remaining{0};
+};
+
 struct Capacities {
   uint32_t sas = 0;
   uint32_t sessions = 0;
@@ -132,10 +183,48 @@ class DataplaneState {
   DataplaneState(const DataplaneState&) = delete;
   DataplaneState& operator=(const DataplaneState&) = delete;
 
-  // Adds every SA and session of the configuration (standalone mode).
+  // Adds every SA and session of the configuration (standalone mode),
+  // through the same operations as the control channel. Throws
+  // std::runtime_error naming the object on failure.
   void apply(const config::Config& cfg);
 
+  // Standalone: sized from the configuration with headroom. Control mode: at
+  // least 4096 SAs and 65536 sessions, prefixes at least one per session and
+  // family. dataplane.max_sas / max_sessions override the SA/session sizes.
   static Capacities capacities_for(const config::Config& cfg);
+
+  // ---- Runtime operations: main lcore only. Records are untrusted input
+  // ---- (shared memory): every field is validated; on failure nothing
+  // ---- changes.
+  OpResult add_sa(const shm::SaRecord& record);
+  // kInUse while a session references the SA (sa_in, sa_in_old or sa_out).
+  OpResult delete_sa(const shm::SaKey& key);
+  // With the record's prefixes (prefix_count of them); all or nothing.
+  OpResult add_session(const shm::SessionRecord& record);
+  // Changes sa_in, sa_in_old (kNone = none), sa_out and mtu of the session
+  // (tunnel_id, session_id); the other fields of the record are ignored.
+  OpResult modify_session(const shm::SessionRecord& record);
+  OpResult delete_session(const shm::SessionKey& key);
+  // Binds or unbinds (binding.unbind) the listed prefixes; all or nothing.
+  OpResult bind_prefixes(const shm::PrefixBinding& binding);
+
+  // Lookups for the main lcore (kNoIndex when absent).
+  uint32_t find_sa(uint32_t spi, shm::Direction direction) const;
+  uint32_t find_session(uint16_t tunnel_id, uint16_t session_id) const;
+  bool sa_live(uint32_t index) const { return sa_slots.is_allocated(index); }
+  bool session_live(uint32_t index) const { return session_slots.is_allocated(index); }
+  // Sessions referencing the SA (main lcore only).
+  uint32_t sa_references(uint32_t index) const { return sa_refs_[index]; }
+  // The SA as added, key included, with initial_seq = its current sequence
+  // number (SaState::seq), for dumps. Callers wipe the copy after use.
+  shm::SaRecord sa_record(uint32_t index) const;
+  // The session as a record (prefixes not filled in: see session_prefixes).
+  shm::SessionRecord session_record(uint32_t index) const;
+  uint32_t sas_in_use() const { return static_cast<uint32_t>(sa_by_key_.size()); }
+  uint32_t sessions_in_use() const { return session_table.size(); }
+
+  // Drop capture request, armed by the control channel.
+  CaptureState capture;
 
   // Frees every packet waiting in a hand-off ring (shutdown, after the
   // workers stopped).
@@ -160,6 +249,7 @@ class DataplaneState {
 
   // Cold, main lcore only.
   std::vector<std::string> session_identity;  // by session index
+  std::vector<std::vector<config::IpPrefix>> session_prefixes;  // by session index
   std::vector<uint32_t> sa_indices_in_config_order;
   std::vector<uint32_t> session_indices_in_config_order;
 
@@ -176,11 +266,27 @@ class DataplaneState {
  private:
   DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
                  int socket_id, const Capacities& caps);
-  uint32_t add_sa(const config::SaConfig& sa, const crypto::AeadEngine& key_engine);
-  uint32_t add_session(const config::SessionConfig& s, uint32_t sa_in, uint32_t sa_out);
+  void build_sa(SaState& sa, const config::SaConfig& c, uint64_t initial_seq);
   void build_outer_template(SaState& sa);
+  bool sa_on_access_port(const config::IpAddress& local) const;
+  shm::Status add_prefix(const config::IpPrefix& p, uint32_t session);
+  void remove_prefix(const config::IpPrefix& p);
+  void retire_session(uint32_t index);
+  // Releases an SA slot after a grace period, its key schedule wiped first.
+  void retire_sa(uint32_t index);
+  static void forget_sa_key(void* self, uint64_t index);
 
   unsigned workers_;
+  // Key expansion on the main lcore (created on first use).
+  std::unique_ptr<crypto::AeadEngine> key_engine_;
+  // Main lcore only, by slot index.
+  // As added, key material included (dumps return it so that a restarted cp
+  // can adopt dynamic SAs); wiped at delete and destruction.
+  std::vector<shm::SaRecord> sa_records_;
+  std::vector<shm::Origin> session_origins_;
+  std::vector<uint32_t> sa_refs_;
+  // (direction << 32 | spi) -> SA index, for both directions.
+  std::unordered_map<uint64_t, uint32_t> sa_by_key_;
   uint16_t access_port_ = 0;
   uint16_t core_port_ = 0;
 };

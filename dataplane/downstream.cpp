@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dataplane/handoff.h"
 #include "dataplane/stages/access_output.h"
 #include "dataplane/stages/core_input.h"
 #include "dataplane/stages/esp_encrypt.h"
@@ -30,6 +31,7 @@ void downstream_rx(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n)
 }
 
 void downstream_owned(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
+  n = drop_deleted(w, pkts, n, true);
   for (uint16_t done = 0; done < n;) {
     const uint16_t chunk = std::min<uint16_t>(kMaxBurst, n - done);
     owned_chunk(w, pkts + done, chunk);

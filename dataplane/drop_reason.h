@@ -41,7 +41,8 @@ namespace softwire::dp {
   X(no_buffer_space, "not enough mbuf headroom or tailroom for encapsulation")                \
   X(handoff_full, "ring to the worker that owns the SA is full")                              \
   X(tx_full, "transmit queue full")                                                           \
-  X(crypto_error, "crypto engine rejected the operation (key built for another code path)")
+  X(crypto_error, "crypto engine rejected the operation (key built for another code path)")  \
+  X(sa_deleted, "SA or session deleted while the packet waited in a hand-off ring")
 
 // X(name, help)
 #define SOFTWIRE_PUNT_KINDS(X)                                      \

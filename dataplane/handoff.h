@@ -19,4 +19,9 @@ namespace softwire::dp {
 void hand_off(WorkerContext& w, const std::array<rte_ring*, kMaxWorkers>& rings, rte_mbuf** pkts,
               uint16_t* owners, uint16_t n);
 
+// For packets taken out of a hand-off ring: drops (sa_deleted) those whose
+// SA (and, downstream, session) was deleted after they were looked up, and
+// compacts the rest to the front. Returns how many remain.
+uint16_t drop_deleted(WorkerContext& w, rte_mbuf** pkts, uint16_t n, bool check_session);
+
 }  // namespace softwire::dp

@@ -1,5 +1,8 @@
 // softwire-dp: the data plane. Standalone mode: SAs and sessions come from the
-// configuration file.
+// configuration file. Control mode (a `control` section): softwire-cp pushes
+// them over the shared-memory control channel. In both modes the dp creates
+// the segment /softwire-<instance> (metrics, control) and serves it on the
+// main lcore.
 //
 //   softwire-dp -c FILE [--run-for SECONDS] [--stats-json FILE] [-- EAL args]
 
@@ -9,6 +12,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <sys/random.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,17 +22,21 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config/loader.h"
+#include "dataplane/control_server.h"
 #include "dataplane/dataplane_state.h"
 #include "dataplane/mbuf_meta.h"
 #include "dataplane/ports.h"
 #include "dataplane/stats_json.h"
+#include "dataplane/stats_publisher.h"
 #include "dataplane/worker.h"
 #include "dataplane/worker_context.h"
+#include "shm/segment.h"
 
 namespace {
 
@@ -106,30 +114,13 @@ int launch_worker(void* arg) {
   return 0;
 }
 
-// Logs SA lifetime transitions once each (main lcore housekeeping).
-class LifetimeWatch {
- public:
-  explicit LifetimeWatch(const dp::DataplaneState& state)
-      : state_(state), seen_(state.sa_capacity, 0) {}
-  void poll() {
-    for (const uint32_t i : state_.sa_indices_in_config_order) {
-      const dp::SaState& sa = state_.sas[i];
-      const uint8_t now = (sa.soft_expired.get() ? 1 : 0) | (sa.hard_expired.get() ? 2 : 0);
-      if (now == seen_[i]) continue;
-      if ((now & 1) && !(seen_[i] & 1))
-        std::fprintf(stderr, "softwire-dp: SA spi=0x%x (%s) reached its soft lifetime\n", sa.spi,
-                     sa.inbound ? "in" : "out");
-      if ((now & 2) && !(seen_[i] & 2))
-        std::fprintf(stderr, "softwire-dp: SA spi=0x%x (%s) reached its hard lifetime\n", sa.spi,
-                     sa.inbound ? "in" : "out");
-      seen_[i] = now;
-    }
-  }
-
- private:
-  const dp::DataplaneState& state_;
-  std::vector<uint8_t> seen_;
-};
+// Random, nonzero: tells the cp that this is another data plane.
+uint64_t new_generation() {
+  uint64_t g = 0;
+  while (g == 0)
+    if (getrandom(&g, sizeof g, 0) != static_cast<ssize_t>(sizeof g)) g = 0;
+  return g;
+}
 
 int run(const Options& opt) {
   const config::Config cfg = config::load_config_file(opt.config_path);
@@ -173,11 +164,16 @@ int run(const Options& opt) {
     std::vector<std::unique_ptr<dp::WorkerContext>> contexts;
     std::vector<WorkerLaunch> launches(workers);
     std::atomic<bool> stop{false};
+    std::optional<shm::Segment> segment;
+    const bool control_mode = cfg.control.has_value();
     try {
       ports = dp::open_ports(cfg, pool, workers);
       state = std::make_unique<dp::DataplaneState>(cfg, ports, workers,
                                                    static_cast<int>(rte_socket_id()));
-      state->apply(cfg);
+      if (!control_mode) state->apply(cfg);  // in control mode the cp pushes the tables
+      segment.emplace(shm::Segment::create(
+          cfg.instance, {workers, state->sa_capacity, state->session_capacity}, new_generation()));
+      segment->header().control_mode = control_mode ? 1 : 0;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "softwire-dp: %s\n", e.what());
       dp::close_ports(ports);
@@ -185,16 +181,21 @@ int run(const Options& opt) {
       rte_eal_cleanup();
       return 1;
     }
-    for (unsigned w = 0; w < workers; ++w)
+    for (unsigned w = 0; w < workers; ++w) {
       contexts.push_back(std::make_unique<dp::WorkerContext>(
           w, *state, counters[w], static_cast<uint16_t>(cfg.dataplane.burst)));
+      // DP-2: contexts.back()->punt_ring = segment->punt(w);
+    }
+    dp::ControlServer server(*state, *segment, pool, control_mode);
+    dp::StatsPublisher publisher(*segment, *state, counters, pool);
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::fprintf(
         stderr,
-        "softwire-dp: instance %s: %zu ports, %zu SAs, %zu sessions, %u workers, crypto %s\n",
-        cfg.instance.c_str(), ports.size(), cfg.sas.size(), cfg.sessions.size(), workers,
+        "softwire-dp: instance %s: %s, %zu ports, %u SAs, %u sessions, %u workers, crypto %s\n",
+        cfg.instance.c_str(), control_mode ? "control mode" : "standalone", ports.size(),
+        state->sas_in_use(), state->sessions_in_use(), workers,
         std::string(contexts[0]->engine.arch_name()).c_str());
 
     const auto started = std::chrono::steady_clock::now();
@@ -203,15 +204,27 @@ int run(const Options& opt) {
       rte_eal_remote_launch(launch_worker, &launches[w], cfg.dataplane.workers[w]);
     }
 
-    // Housekeeping on the main lcore: RCU reclamation, lifetime events, stop.
-    LifetimeWatch lifetimes(*state);
+    // The main lcore: control channel (commands, inject, heartbeat), RCU
+    // reclamation, lifetime events, stats publication, stop. It sleeps only
+    // when idle, so that bursts of commands run at full speed.
     dp::MeasurementWindow window;
     bool window_open = false;
+    auto next_housekeeping = std::chrono::steady_clock::now();
+    auto next_stats = next_housekeeping;
     while (!g_signalled) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      state->rcu.reclaim();
-      lifetimes.poll();
-      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+      const unsigned work = server.poll();
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_housekeeping) {
+        state->rcu.reclaim();
+        server.poll_lifetimes();
+        next_housekeeping = now + std::chrono::milliseconds(10);
+      }
+      if (now >= next_stats) {
+        publisher.publish(server.totals());
+        next_stats = now + std::chrono::milliseconds(100);
+      }
+      if (work == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      const std::chrono::duration<double> elapsed = now - started;
       if (opt.warmup >= 0 && !window_open && elapsed.count() >= opt.warmup) {
         window.begin = dp::port_totals(*state, counters);
         window.start_s = elapsed.count();
@@ -227,7 +240,8 @@ int run(const Options& opt) {
     }
     stop.store(true, std::memory_order_relaxed);
     rte_eal_mp_wait_lcore();
-    lifetimes.poll();
+    server.poll_lifetimes();
+    publisher.publish(server.totals());
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
 
     // Return every mbuf before counting them: rings, then the PMDs' queues.
@@ -251,6 +265,7 @@ int run(const Options& opt) {
       std::fprintf(stderr, "softwire-dp: %u mbufs not returned to the pool at exit\n", in_use);
       exit_code = 1;
     }
+    segment->unlink();
   }
   rte_mempool_free(pool);
   rte_eal_cleanup();

@@ -21,6 +21,11 @@ struct MbufMeta {
   uint16_t ingress_port;   // index into DataplaneState::ports
   uint8_t outer_is_v6;     // upstream: outer header family
   uint8_t via_nat_t;       // upstream: ESP arrived in UDP 4500
+  // Slot generations seen when sa_index / session_index were looked up
+  // (generation_live() in dataplane_state.h): checked by the owner worker
+  // for packets that come out of a hand-off ring.
+  uint32_t sa_generation;
+  uint32_t session_generation;
 };
 static_assert(sizeof(MbufMeta) % RTE_MBUF_PRIV_ALIGN == 0);
 

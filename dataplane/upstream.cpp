@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dataplane/handoff.h"
 #include "dataplane/stages/access_input.h"
 #include "dataplane/stages/core_output.h"
 #include "dataplane/stages/esp_decrypt.h"
@@ -40,6 +41,7 @@ void upstream_rx(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n) {
 }
 
 void upstream_owned(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
+  n = drop_deleted(w, pkts, n, false);  // the owner looks the session up itself
   while (n > 0) {
     const uint16_t chunk = std::min<uint16_t>(n, kMaxBurst);
     owned_chunk(w, pkts, chunk);

@@ -71,7 +71,7 @@ UPSTREAM_DROPS = [
     "session_sa_mismatch", "malformed_ppp", "spoofed_source", "ttl_expired",
     "tx_full", "handoff_full", "crypto_error",
 ]
-DOWNSTREAM_DROPS = ["no_route", "mtu_exceeded", "seq_exhausted", "no_buffer_space"]
+DOWNSTREAM_DROPS = ["no_route", "mtu_exceeded", "seq_exhausted", "no_buffer_space", "sa_deleted"]
 DROP_REASONS = UPSTREAM_DROPS + [r for r in DOWNSTREAM_DROPS if r not in UPSTREAM_DROPS]
 PUNT_KINDS = ["l2tp_control", "ppp_control", "ike", "icmp"]
 

@@ -90,7 +90,9 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
                 .esp_offset = 0,
                 .ingress_port = port_index,
                 .outer_is_v6 = 0,
-                .via_nat_t = 0};
+                .via_nat_t = 0,
+                .sa_generation = 0,
+                .session_generation = 0};
 
   const proto::ConstBytes frame = proto::mbuf_bytes(static_cast<const rte_mbuf*>(m));
   proto::EthernetHeader eth;

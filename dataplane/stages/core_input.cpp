@@ -174,7 +174,7 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
       continue;
     }
     const SessionState& s = state.sessions[s_index];
-    const uint32_t sa_index = s.sa_out;
+    const uint32_t sa_index = s.sa_out.load(std::memory_order_relaxed);
     if (sa_index == SessionState::kNoSa) [[unlikely]] {
       w.drop(m, DropReason::no_route);
       continue;
@@ -184,18 +184,21 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
       w.drop(m, DropReason::ttl_expired);
       continue;
     }
-    if (c.ip_length > s.mtu) [[unlikely]] {
+    const uint16_t mtu = s.mtu.load(std::memory_order_relaxed);
+    if (c.ip_length > mtu) [[unlikely]] {
       // TODO(icmp): send ICMP/ICMPv6 packet too big once the SC can originate them.
       w.drop(m, DropReason::mtu_exceeded);
       continue;
     }
     if (c.tcp_first) {
       const size_t l4 = c.v6 ? c.upper_offset : size_t{ip[0] & 0x0fu} * 4;
-      clamp_tcp_mss_l4(ip + l4, c.ip_length - l4, mss_for_mtu(s.mtu, c.v6));
+      clamp_tcp_mss_l4(ip + l4, c.ip_length - l4, mss_for_mtu(mtu, c.v6));
     }
     MbufMeta& md = meta(m);
     md.session_index = s_index;
     md.sa_index = sa_index;
+    md.session_generation = s.generation.load(std::memory_order_relaxed);
+    md.sa_generation = state.sas[sa_index].generation.load(std::memory_order_relaxed);
     md.seq = 0;
     md.l3_offset = proto::kEthernetHeaderLength;
     md.ingress_port = port;

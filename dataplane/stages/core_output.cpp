@@ -15,7 +15,8 @@ uint16_t core_output(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
   const PortState& port = w.state.ports[core];
   const bool have_neighbors = !w.state.neighbors.empty();
   // Session counters are added once per run of one session, not per packet.
-  // Written only by the owner of the session's sa_in: this worker.
+  // Written by the owner of the SA that decrypted the packet (sa_in's, or
+  // sa_in_old's during a rekey): this worker.
   uint32_t run_session = kNoIndex;
   uint64_t run_packets = 0, run_bytes = 0;
   const auto count_run = [&] {

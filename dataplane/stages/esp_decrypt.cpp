@@ -112,6 +112,7 @@ bool finish(WorkerContext& w, rte_mbuf* m, crypto::AeadStatus status) {
     w.drop(m, DropReason::replay);
     return false;
   }
+  sa.seq.set(sa.window->highest());
 
   uint8_t* esp = rte_pktmbuf_mtod(m, uint8_t*) + md.esp_offset;
   const size_t ciphertext_len = rte_pktmbuf_data_len(m) - md.esp_offset - kEspOverhead;

@@ -56,6 +56,7 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     // one without ESN; with ESN the 64-bit counter wrapping to 0 ends the SA.
     const uint64_t seq = sa.next_seq;
     if (sa.esn ? seq == 0 : seq > UINT32_MAX) [[unlikely]] {
+      if (sa.seq_exhausted.get() == 0) sa.seq_exhausted.add();  // an event for the cp
       w.drop(m, DropReason::seq_exhausted);
       continue;
     }
@@ -68,6 +69,7 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     sa.next_seq = seq + 1;
+    sa.seq.set(seq + 1);
     md.seq = seq;
 
     uint8_t* tail = reinterpret_cast<uint8_t*>(

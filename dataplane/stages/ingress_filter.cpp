@@ -89,7 +89,7 @@ uint16_t ingress_filter(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     }
     if (tcp_offsets[i] != 0) {
       clamp_tcp_mss_l4(ip + tcp_offsets[i], rte_pktmbuf_data_len(m) - tcp_offsets[i],
-                       mss_for_mtu(session.mtu, v6));
+                       mss_for_mtu(session.mtu.load(std::memory_order_relaxed), v6));
     }
     pkts[kept++] = m;
   }

@@ -73,8 +73,11 @@ uint16_t l2tp_input(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     // The authenticated identity (its inbound SA) owns the session: another
-    // SI's valid SA cannot inject into it.
-    if (w.state.sessions[index].sa_in != md.sa_index) [[unlikely]] {
+    // SI's valid SA cannot inject into it. During a rekey the previous
+    // inbound SA is accepted too (make-before-break).
+    const SessionState& session = w.state.sessions[index];
+    if (session.sa_in.load(std::memory_order_acquire) != md.sa_index &&
+        session.sa_in_old.load(std::memory_order_relaxed) != md.sa_index) [[unlikely]] {
       w.drop(m, DropReason::session_sa_mismatch);
       continue;
     }

@@ -60,6 +60,7 @@ uint16_t sa_lookup(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     md.sa_index = index;
+    md.sa_generation = sa.generation.load(std::memory_order_relaxed);
     if (sa.owner == w.index || sa.owner >= workers) [[likely]] {
       pkts[kept++] = m;
     } else {

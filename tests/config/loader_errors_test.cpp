@@ -169,6 +169,31 @@ TEST(ConfigErrors, MempoolOutOfRange) {
                      "must be 1023..4194303, got 1000");
 }
 
+TEST(ConfigErrors, MaxSasOutOfRange) {
+  expect_added_error("burst = 64;", "  max_sas = 1;", "dataplane.max_sas",
+                     "must be 2..8388608, got 1");
+}
+
+TEST(ConfigErrors, MaxSessionsOutOfRange) {
+  expect_added_error("burst = 64;", "  max_sessions = 2097152;", "dataplane.max_sessions",
+                     "must be 1..2097151, got 2097152");
+}
+
+TEST(ConfigErrors, MaxSasBelowConfiguredSas) {
+  expect_added_error("burst = 64;", "  max_sas = 3;", "dataplane.max_sas",
+                     "3 is less than the 4 SAs configured");
+}
+
+TEST(ConfigErrors, MaxSessionsBelowConfiguredSessions) {
+  expect_added_error("burst = 64;", "  max_sessions = 1;", "dataplane.max_sessions",
+                     "1 is less than the 2 sessions configured");
+}
+
+TEST(ConfigErrors, MaxSessionsOfWrongType) {
+  expect_added_error("burst = 64;", "  max_sessions = \"many\";", "dataplane.max_sessions",
+                     "expected an integer, got a string");
+}
+
 TEST(ConfigErrors, EalArgumentOfWrongType) {
   expect_replaced_error("eal = [ \"--no-huge\", \"--no-pci\" ];", "eal = [ \"-m\", 1024 ];", "",
                         "mismatched element type in array");
@@ -556,6 +581,12 @@ TEST(ConfigErrors, EmptyIdentity) {
                         "sessions.[1].identity", "must not be empty");
 }
 
+TEST(ConfigErrors, IdentityTooLong) {
+  expect_replaced_error("identity = \"si2@example.net\";",
+                        "identity = \"" + std::string(128, 'i') + "\";", "sessions.[1].identity",
+                        "is 128 bytes long, at most 127 allowed");
+}
+
 TEST(ConfigErrors, DuplicateIdentity) {
   const std::string text = replace_once(kBaseConfig, "identity = \"si2@example.net\";",
                                         "identity = \"si1@example.net\";");
@@ -721,6 +752,51 @@ TEST(ConfigErrors, MetricsListenUnbracketedIpv6) {
 TEST(ConfigErrors, SessionMetricsOfWrongType) {
   expect_replaced_error("session_metrics = true;", "session_metrics = \"yes\";",
                         "control.session_metrics", "expected a boolean (true/false), got a string");
+}
+
+TEST(ConfigErrors, PuntRatePerPeerOutOfRange) {
+  expect_added_error("session_metrics = true;", "  punt_rate_per_peer = 0;",
+                     "control.punt_rate_per_peer", "must be 1..1000000, got 0");
+}
+
+TEST(ConfigErrors, PuntBurstPerPeerOutOfRange) {
+  expect_added_error("session_metrics = true;", "  punt_burst_per_peer = 1000001;",
+                     "control.punt_burst_per_peer", "must be 1..1000000, got 1000001");
+}
+
+TEST(ConfigErrors, PuntRateGlobalOutOfRange) {
+  expect_added_error("session_metrics = true;", "  punt_rate_global = 0;",
+                     "control.punt_rate_global", "must be 1..100000000, got 0");
+}
+
+TEST(ConfigErrors, PuntBurstGlobalOfWrongType) {
+  expect_added_error("session_metrics = true;", "  punt_burst_global = 2.5;",
+                     "control.punt_burst_global", "expected an integer, got a floating-point");
+}
+
+TEST(ConfigErrors, SecurityLogRelativePath) {
+  expect_added_error("session_metrics = true;", "  security_log = \"security.log\";",
+                     "control.security_log", "must be an absolute path");
+}
+
+TEST(ConfigErrors, SecurityLogOfWrongType) {
+  expect_added_error("session_metrics = true;", "  security_log = true;", "control.security_log",
+                     "expected a string, got a boolean");
+}
+
+TEST(ConfigErrors, RekeyGraceZero) {
+  expect_added_error("session_metrics = true;", "  rekey_grace = 0.0;", "control.rekey_grace",
+                     "must be more than 0 and at most 3600 seconds");
+}
+
+TEST(ConfigErrors, RekeyGraceTooLong) {
+  expect_added_error("session_metrics = true;", "  rekey_grace = 3601;", "control.rekey_grace",
+                     "must be more than 0 and at most 3600 seconds");
+}
+
+TEST(ConfigErrors, RekeyGraceOfWrongType) {
+  expect_added_error("session_metrics = true;", "  rekey_grace = \"5s\";", "control.rekey_grace",
+                     "expected a number, got a string");
 }
 
 // --- through a file -------------------------------------------------------------------------

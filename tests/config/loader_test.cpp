@@ -247,6 +247,37 @@ TEST(ConfigLoader, TablesMayBeLeftToTheControlPlane) {
   EXPECT_EQ(config.control->socket, "/run/softwire/softwire.sock");  // from the instance name
   EXPECT_EQ(config.control->metrics_listen, "");
   EXPECT_FALSE(config.control->session_metrics);
+  EXPECT_EQ(config.control->punt_rate_per_peer, 200u);
+  EXPECT_EQ(config.control->punt_burst_per_peer, 50u);
+  EXPECT_EQ(config.control->punt_rate_global, 20000u);
+  EXPECT_EQ(config.control->punt_burst_global, 2000u);
+  EXPECT_EQ(config.control->security_log, "");
+  EXPECT_EQ(config.control->rekey_grace_seconds, 5.0);
+  EXPECT_EQ(config.dataplane.max_sas, 0u);
+  EXPECT_EQ(config.dataplane.max_sessions, 0u);
+}
+
+TEST(ConfigLoader, CapacitiesAndControlSettings) {
+  std::string text(kMinimalConfig);
+  text = text.substr(0, text.find("sas = ("));
+  text = testing::replace_once(text, "workers = [ 0 ];",
+                               "workers = [ 0 ]; max_sas = 100; max_sessions = 50;");
+  text +=
+      "control = { punt_rate_per_peer = 10; punt_burst_per_peer = 20; punt_rate_global = 30;\n"
+      "  punt_burst_global = 40; security_log = \"/var/log/sec.log\"; rekey_grace = 2.5; };\n";
+  const Config config = load_config_text(text, kTestFile);
+  EXPECT_EQ(config.dataplane.max_sas, 100u);
+  EXPECT_EQ(config.dataplane.max_sessions, 50u);
+  ASSERT_TRUE(config.control.has_value());
+  EXPECT_EQ(config.control->punt_rate_per_peer, 10u);
+  EXPECT_EQ(config.control->punt_burst_per_peer, 20u);
+  EXPECT_EQ(config.control->punt_rate_global, 30u);
+  EXPECT_EQ(config.control->punt_burst_global, 40u);
+  EXPECT_EQ(config.control->security_log, "/var/log/sec.log");
+  EXPECT_EQ(config.control->rekey_grace_seconds, 2.5);
+
+  text = testing::replace_once(text, "rekey_grace = 2.5;", "rekey_grace = 7;");
+  EXPECT_EQ(load_config_text(text, kTestFile).control->rekey_grace_seconds, 7.0);
 }
 
 TEST(ConfigLoader, SameSpiInBothDirectionsIsAllowed) {

@@ -389,6 +389,38 @@ TEST_F(DownstreamTest, HandOffToTheOwnerOfTheSa) {
   EXPECT_EQ(sa(v->spi).next_seq, v->seq + 1);
 }
 
+// A session deleted (and its slot reused) while one of its packets waits in
+// the owner's hand-off ring: the owner drops it instead of building L2TP
+// headers from whatever the slot holds now.
+TEST_F(DownstreamTest, PacketsOfADeletedSessionAreDroppedByTheOwner) {
+  load(2);
+  const dv::Frame* v = nullptr;
+  for (const auto& f : dv::kForward)
+    if (sa(f.spi).owner == 1) v = &f;
+  ASSERT_NE(v, nullptr);
+  const uint64_t next_seq = sa(v->spi).next_seq;
+  rx({make_packet(v->input, v->input_size)});
+  rte_ring* ring = state_->handoff_down[1];
+  ASSERT_EQ(rte_ring_count(ring), 1u);
+
+  uint32_t session = kNoIndex;
+  for (const uint32_t i : state_->session_indices_in_config_order)
+    if (state_->sessions[i].sa_out.load() == sa_index(v->spi)) session = i;
+  ASSERT_NE(session, kNoIndex);
+  const shm::SessionRecord record = state_->session_record(session);
+  ASSERT_EQ(state_->delete_session({record.tunnel_id, record.session_id}).status, shm::Status::kOk);
+  EXPECT_FALSE(state_->session_live(session));
+
+  WorkerCounters counters1;
+  WorkerContext worker1(1, *state_, counters1, 32);
+  rte_mbuf* m = nullptr;
+  ASSERT_EQ(rte_ring_sc_dequeue(ring, reinterpret_cast<void**>(&m)), 0);
+  downstream_owned(worker1, &m, 1);
+  EXPECT_TRUE(sent(access(), &worker1).empty());
+  EXPECT_EQ(counters1.drops[static_cast<size_t>(DropReason::sa_deleted)].get(), 1u);
+  EXPECT_EQ(sa(v->spi).next_seq, next_seq) << "no sequence number spent on it";
+}
+
 TEST_F(DownstreamTest, FullHandOffRingDrops) {
   load(2);
   const dv::Frame* v = nullptr;

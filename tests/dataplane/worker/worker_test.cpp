@@ -126,6 +126,7 @@ TEST_F(WorkerTest, PollOnceServesTheHandOffRings) {
   rte_mbuf* m = small_frame();
   const uint32_t sa = state_->sa_indices_in_config_order.at(0);
   meta(m).sa_index = sa;
+  meta(m).sa_generation = state_->sas[sa].generation.load();  // as sa_lookup records it
   meta(m).esp_offset = 0;
   ASSERT_EQ(rte_ring_enqueue(state_->handoff_up[0], m), 0);
   EXPECT_EQ(poll_once(*worker_), 1u);
