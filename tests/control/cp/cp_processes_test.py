@@ -38,7 +38,7 @@ sessions = (
      peer_tunnel_id = 11; peer_session_id = 11; prefixes = [ "10.1.0.0/24" ]; mtu = {mtu}; }}
   {extra}
 );
-control = {{ socket = "{socket}"; }};
+control = {{ socket = "{socket}"; security_log = "{security}"; rekey_grace = 0.2; }};
 """
 
 EXTRA_SESSION = """,
