@@ -18,6 +18,12 @@ std::string hex32(uint32_t v) {
   return buffer;
 }
 
+std::string seconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g s", seconds);
+  return buffer;
+}
+
 uint64_t seconds_to_ns(double seconds) {
   return seconds <= 0 ? 0 : static_cast<uint64_t>(std::llround(seconds * 1e9));
 }
@@ -70,7 +76,9 @@ void Controller::on_attached(uint64_t generation, bool generation_changed) {
   if (generation_changed) {
     // A new data plane starts with empty tables: replay everything.
     metrics_.replays.fetch_add(1, std::memory_order_relaxed);
-    log_line("data plane restarted (generation " + std::to_string(generation) + "): replaying " +
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(generation));
+    log_line(std::string("data plane restarted (generation ") + hex + "): replaying " +
              std::to_string(state_->sas().size()) + " SAs and " +
              std::to_string(state_->sessions().size()) + " sessions");
     apply_sync(TableImage{}, false);
@@ -378,7 +386,7 @@ void Controller::rekey(const std::string& identity, uint32_t sa_in, uint32_t sa_
            });
   log_line("session \"" + identity + "\": rekey sa_in " + hex32(old_in) + " -> " + hex32(sa_in) +
            ", sa_out " + hex32(old_out) + " -> " + hex32(sa_out) + ", grace " +
-           std::to_string(grace) + " s");
+           seconds_text(grace));
 }
 
 void Controller::schedule_rekey(const std::string& identity, uint32_t old_in, uint32_t old_out,

@@ -395,7 +395,24 @@ void CpService::dispatch(Request r) {
 
 void CpService::show(const Request& r) {
   const std::string& what = r.args[1];
-  if (what == "status") return respond(r, 0, "", status_json());
+  if (what == "status") {
+    std::ostringstream text;
+    text << (link_->connected() ? "connected" : "not connected") << " to the data plane";
+    if (link_->connected()) text << " (generation " << hex64(link_->generation()) << ")";
+    if (controller_) {
+      text << ", " << (controller_->synced() ? "in sync" : "not in sync") << "; "
+           << link_->pending() << " commands queued, " << link_->in_flight()
+           << " unanswered\nsessions: ";
+      for (size_t i = 0; i < kSessionStateNames.size(); ++i)
+        text << (i ? ", " : "") << metrics_.sessions[i].load(std::memory_order_relaxed) << " "
+             << kSessionStateNames[i];
+      text << "; " << metrics_.sas_desired.load(std::memory_order_relaxed) << " SAs; "
+           << controller_->rekeys_in_progress() << " rekeys in progress";
+    } else {
+      text << " (observe only)";
+    }
+    return respond(r, 0, text.str(), status_json());
+  }
   if (what == "counters") return show_counters(r, false, true);
   if (what == "drops") return show_counters(r, true, r.args.size() > 2 && r.args[2] == "--all");
   if (!controller_) return respond_error(r, 1, "observe-only: show " + what + " is not available");
