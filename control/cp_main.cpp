@@ -168,6 +168,7 @@ int main(int argc, char** argv) {
       }
     }
     moved = service->poll();
+    if (server) server->flush();
   }
   server.reset();  // removes the socket
   exporter.reset();

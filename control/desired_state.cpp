@@ -1,6 +1,7 @@
 #include "control/desired_state.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdio>
 
 #include "config/addresses.h"
@@ -216,7 +217,7 @@ void DesiredState::reference(const SessionEntry& s, int delta) {
   };
   const auto own = [&](uint32_t spi) {
     if (delta > 0) {
-      identity_by_inbound_spi_[spi] = s.config.identity;
+      identity_by_inbound_spi_.try_emplace(spi, s.config.identity);  // the first owner names it
     } else if (auto it = identity_by_inbound_spi_.find(spi);
                it != identity_by_inbound_spi_.end() && it->second == s.config.identity) {
       identity_by_inbound_spi_.erase(it);
@@ -241,15 +242,22 @@ void DesiredState::count_state(SessionStateCode state, int delta) {
 }
 
 const std::string* DesiredState::overlapping_owner(const config::IpPrefix& p) const {
-  // A prefix that contains p: one of p's supernets (or p itself).
-  for (unsigned length = 0; length <= p.length; ++length) {
-    const config::IpPrefix super = config::network_of({p.address, static_cast<uint8_t>(length)});
-    auto it = prefix_owner_.find(super);
-    if (it != prefix_owner_.end()) return &it->second;
+  // Owned prefixes never overlap each other, so at most one of them can
+  // contain p: the last one sorting at or before p's address (any other
+  // container would contain that one too). Prefixes inside p sort right at
+  // or after p itself. Two lookups instead of one per prefix length.
+  const auto same_family = [&](const config::IpPrefix& q) {
+    return q.address.family == p.address.family;
+  };
+  auto after = prefix_owner_.upper_bound(config::IpPrefix{p.address, 255});
+  if (after != prefix_owner_.begin()) {
+    const auto& [q, owner] = *std::prev(after);
+    if (same_family(q) && (q.contains(p.address) || p.contains(q.address))) return &owner;
   }
-  // A prefix inside p sorts right at or after p.
-  auto it = prefix_owner_.lower_bound(p);
-  if (it != prefix_owner_.end() && p.contains(it->first.address)) return &it->second;
+  auto inside = prefix_owner_.lower_bound(p);
+  if (inside != prefix_owner_.end() && same_family(inside->first) &&
+      p.contains(inside->first.address))
+    return &inside->second;
   return nullptr;
 }
 

@@ -95,7 +95,8 @@ class DesiredState {
   std::unordered_map<uint32_t, std::string> identity_by_key_;  // key_of(SessionKey)
   std::map<SaId, uint32_t> references_;
   std::map<config::IpPrefix, std::string, PrefixLess> prefix_owner_;
-  // Inbound SPI -> a session that accepts it (security log identities).
+  // Inbound SPI -> the first session that took it as sa_in/sa_in_old
+  // (security log identities); gone when that session leaves it.
   std::unordered_map<uint32_t, std::string> identity_by_inbound_spi_;
 };
 

@@ -116,7 +116,9 @@ void OperatorServer::send(uint64_t id, const std::string& line) {
   if (it->second.outstanding > 0) --it->second.outstanding;
   it->second.out += line;
   it->second.out += '\n';
-  write_client(it->second);
+  // Written at the next poll(): answers that arrive together leave in one
+  // system call (a batch gets thousands per loop).
+  if (it->second.out.size() >= kFlushBytes) write_client(it->second);
 }
 
 bool OperatorServer::write_client(Client& c) {
@@ -172,7 +174,7 @@ void OperatorServer::read_client(uint64_t id, Client& c) {
     // The handler may have answered and the client may be gone.
     if (!clients_.count(id)) return;
   }
-  wipe_string(c.in);  // the consumed part; the rest is kept below
+  if (start != 0) explicit_bzero(c.in.data(), start);  // the consumed lines only
   c.in.erase(0, start);
 }
 
@@ -184,7 +186,13 @@ void OperatorServer::close_client(uint64_t id) {
   clients_.erase(it);
 }
 
+void OperatorServer::flush() {
+  for (auto& [id, c] : clients_)
+    if (!c.out.empty()) write_client(c);
+}
+
 bool OperatorServer::poll(int timeout_ms, int extra_fd) {
+  flush();
   std::vector<pollfd> fds;
   std::vector<uint64_t> ids;
   fds.push_back({listen_fd_, POLLIN, 0});
@@ -220,6 +228,7 @@ bool OperatorServer::poll(int timeout_ms, int extra_fd) {
       close_client(id);
   }
   if (fds[0].revents & POLLIN) accept_clients();
+  flush();
   return extra_ready;
 }
 

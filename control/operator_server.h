@@ -32,11 +32,16 @@ class OperatorServer {
   // what is ready. Returns true when extra_fd is readable.
   bool poll(int timeout_ms, int extra_fd = -1);
 
+  // Writes queued answers (poll() does too); call after answering from
+  // elsewhere than a handler.
+  void flush();
+
   size_t clients() const { return clients_.size(); }
   const std::string& path() const { return path_; }
 
   static constexpr size_t kMaxLine = 1 << 20;
   static constexpr size_t kMaxClients = 64;
+  static constexpr size_t kFlushBytes = 1 << 16;
 
  private:
   struct Client {

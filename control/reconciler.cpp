@@ -56,10 +56,24 @@ std::string to_string(SaId id) {
   return buffer;
 }
 
+namespace {
+
+// Network-order bytes [at, at + 8) as a number, so that comparing numbers
+// compares the bytes lexicographically.
+uint64_t big_endian64(const std::array<uint8_t, 16>& bytes, size_t at) {
+  uint64_t v;
+  std::memcpy(&v, bytes.data() + at, 8);
+  return __builtin_bswap64(v);
+}
+
+}  // namespace
+
 bool PrefixLess::operator()(const config::IpPrefix& a, const config::IpPrefix& b) const {
   if (a.address.family != b.address.family) return a.address.family < b.address.family;
-  const int c = std::memcmp(a.address.bytes.data(), b.address.bytes.data(), 16);
-  if (c != 0) return c < 0;
+  const uint64_t a_high = big_endian64(a.address.bytes, 0), b_high = big_endian64(b.address.bytes, 0);
+  if (a_high != b_high) return a_high < b_high;
+  const uint64_t a_low = big_endian64(a.address.bytes, 8), b_low = big_endian64(b.address.bytes, 8);
+  if (a_low != b_low) return a_low < b_low;
   return a.length < b.length;
 }
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tests/control/test_support.h"
 
 namespace softwire::cp {
@@ -69,6 +71,51 @@ TEST(DesiredState, ReferencesBlockSaDelete) {
   EXPECT_EQ(f.state.find_session(shm::SessionKey{1, 1}), nullptr);
   // The prefixes are free again.
   EXPECT_EQ(f.state.check_session_add(make_session("c", 0x101, 0x100, 1, 1, {"10.0.0.0/24"})), "");
+}
+
+// The overlap check (two ordered lookups) agrees with comparing every pair.
+TEST(DesiredState, OverlapCheckMatchesBruteForce) {
+  CpMetrics metrics;
+  DesiredState state(&metrics);
+  state.add_sa(make_sa(0x100, Direction::kIn), Origin::kStatic);
+  state.add_sa(make_sa(0x100, Direction::kOut), Origin::kStatic);
+  std::mt19937 random(7);
+  std::vector<config::IpPrefix> owned;
+  const auto random_prefix = [&] {
+    config::IpPrefix p;
+    const bool v6 = random() % 4 == 0;
+    p.address.family = v6 ? config::AddressFamily::kIpv6 : config::AddressFamily::kIpv4;
+    p.address.bytes[0] = v6 ? 0x20 : 10;
+    p.address.bytes[1] = static_cast<uint8_t>(random() % 4);
+    p.address.bytes[2] = static_cast<uint8_t>(random() % 256);
+    p.address.bytes[3] = static_cast<uint8_t>(random() % 256);
+    p.length = static_cast<uint8_t>(v6 ? 8 + random() % 40 : 8 + random() % 25);
+    return config::network_of(p);
+  };
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const config::IpPrefix p = random_prefix();
+    bool overlaps = false;
+    for (const auto& q : owned)
+      overlaps |= q.address.family == p.address.family &&
+                  (q.contains(p.address) || p.contains(q.address));
+    std::string identity = "s";
+    identity.append(std::to_string(i));
+    config::SessionConfig s = make_session(identity, 0x100, 0x100, 1,
+                                           static_cast<uint16_t>(i + 1), {});
+    s.prefixes = {p};
+    const std::string e = state.check_session_add(s);
+    ASSERT_EQ(e.empty(), !overlaps) << p.to_string() << " " << e;
+    if (overlaps) {
+      ++refused;
+      continue;
+    }
+    state.add_session(s, Origin::kDynamic);
+    owned.push_back(p);
+    ++accepted;
+  }
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(refused, 100);
 }
 
 TEST(DesiredState, GaugesFollowStates) {
