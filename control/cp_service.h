@@ -99,7 +99,6 @@ class CpService {
   std::optional<shm::StatsSnapshot> previous_stats_, latest_stats_;
   uint64_t next_stats_ns_ = 0;
   uint64_t next_seq_ns_ = 0;
-  uint64_t names_generation_ = 0;  // generation whose names were loaded
   std::vector<std::string> drop_reason_names_, punt_kind_names_;
   std::vector<Waiter> waiters_;
   std::optional<Capture> capture_;

@@ -325,7 +325,7 @@ class Parser {
       skip_space();
       if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
       ++pos_;
-      out.object.emplace_back(std::move(name), JsonValue{});
+      out.object.push_back(JsonMember{std::move(name), JsonValue{}});
       if (!value(out.object.back().second, depth + 1)) return false;
       skip_space();
       if (pos_ >= text_.size()) return fail("unterminated object");

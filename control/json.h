@@ -46,6 +46,8 @@ class JsonWriter {
 
 std::string json_quote(std::string_view text);
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
@@ -53,7 +55,7 @@ struct JsonValue {
   double number = 0;
   std::string string;  // kString: the text; kNumber: the number as written
   std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;  // in document order
+  std::vector<JsonMember> object;  // in document order
 
   const JsonValue* find(std::string_view name) const;
   bool is_string() const { return type == Type::kString; }
@@ -61,6 +63,11 @@ struct JsonValue {
   bool is_object() const { return type == Type::kObject; }
   bool is_array() const { return type == Type::kArray; }
   bool is_bool() const { return type == Type::kBool; }
+};
+
+struct JsonMember {
+  std::string first;  // the key
+  JsonValue second;
 };
 
 // Parses one JSON document; nullopt (with `error` set) on malformed input.

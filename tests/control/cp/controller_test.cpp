@@ -140,6 +140,7 @@ TEST(Controller, ReconcilesWithARunningDataplane) {
 
   // A second control plane (the first one "restarted") finds nothing to do.
   dp.clear_executed();
+  cp.controller.reset();  // the first control plane goes (the controller refers to its link)
   cp.link.reset();
   ControlPlane again(dp.instance());
   again.controller->load_static(config);

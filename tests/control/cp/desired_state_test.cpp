@@ -97,12 +97,12 @@ TEST(DesiredState, OverlapCheckMatchesBruteForce) {
     const config::IpPrefix p = random_prefix();
     bool overlaps = false;
     for (const auto& q : owned)
-      overlaps |= q.address.family == p.address.family &&
-                  (q.contains(p.address) || p.contains(q.address));
+      overlaps |=
+          q.address.family == p.address.family && (q.contains(p.address) || p.contains(q.address));
     std::string identity = "s";
     identity.append(std::to_string(i));
-    config::SessionConfig s = make_session(identity, 0x100, 0x100, 1,
-                                           static_cast<uint16_t>(i + 1), {});
+    config::SessionConfig s =
+        make_session(identity, 0x100, 0x100, 1, static_cast<uint16_t>(i + 1), {});
     s.prefixes = {p};
     const std::string e = state.check_session_add(s);
     ASSERT_EQ(e.empty(), !overlaps) << p.to_string() << " " << e;
