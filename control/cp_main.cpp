@@ -146,13 +146,18 @@ int main(int argc, char** argv) {
   bool running = true;
   bool moved = true;
   while (running) {
-    const int timeout_ms = moved ? 0 : (service->busy() ? 1 : 10);
+    // Replies from the data plane wake nobody: while commands are out, look
+    // every 100 us (and let the data plane's main lcore have the CPU
+    // meanwhile, on small machines they share one); idle, every 10 ms.
+    // Operator requests and signals wake the loop at once.
+    const uint64_t timeout_us = service->busy() ? (moved ? 20 : 100) : 10'000;
     bool signalled = false;
     if (server) {
-      signalled = server->poll(timeout_ms, signal_fd);
+      signalled = server->poll(timeout_us, signal_fd);
     } else {
       pollfd fd{signal_fd, POLLIN, 0};
-      signalled = ::poll(&fd, 1, timeout_ms) > 0;
+      const timespec timeout{0, static_cast<long>(timeout_us) * 1000};
+      signalled = ppoll(&fd, 1, &timeout, nullptr) > 0;
     }
     if (signalled) {
       signalfd_siginfo info;

@@ -22,46 +22,50 @@ namespace softwire::cp {
 namespace {
 
 // name=value arguments, each allowed name at most once. A first argument
-// without '=' is the positional one when `positional` names it.
+// without '=' is the positional one when `positional` names it. A dozen
+// entries at most: a vector searched linearly beats a map.
 class KeyValues {
  public:
-  std::string parse(const std::vector<std::string>& args, std::vector<std::string> allowed,
+  std::string parse(const std::vector<std::string>& args,
+                    std::initializer_list<std::string_view> allowed,
                     const char* positional = nullptr) {
+    values_.reserve(args.size());
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
       const size_t eq = a.find('=');
-      std::string name, value;
+      std::string_view name, value;
       if (eq == std::string::npos) {
-        if (i == 0 && positional != nullptr) {
-          name = positional;
-          value = a;
-        } else {
-          return a + ": expected name=value";
-        }
+        if (i != 0 || positional == nullptr) return a + ": expected name=value";
+        name = positional;
+        value = a;
       } else {
-        name = a.substr(0, eq);
-        value = a.substr(eq + 1);
+        name = std::string_view(a).substr(0, eq);
+        value = std::string_view(a).substr(eq + 1);
       }
       if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
         std::string list;
-        for (const auto& n : allowed) list += (list.empty() ? "" : ", ") + n;
-        return name + ": unknown argument (known: " + list + ")";
+        for (const auto& n : allowed) {
+          if (!list.empty()) list += ", ";
+          list += n;
+        }
+        return std::string(name) + ": unknown argument (known: " + list + ")";
       }
-      if (values_.count(name)) return name + ": given twice";
-      values_.emplace(name, std::move(value));
+      if (find(name) != nullptr) return std::string(name) + ": given twice";
+      values_.emplace_back(std::string(name), std::string(value));
     }
     return "";
   }
   ~KeyValues() {
     for (auto& [name, value] : values_) wipe(value);
   }
-  const std::string* find(const std::string& name) const {
-    auto it = values_.find(name);
-    return it == values_.end() ? nullptr : &it->second;
+  const std::string* find(std::string_view name) const {
+    for (const auto& [n, v] : values_)
+      if (n == name) return &v;
+    return nullptr;
   }
 
  private:
-  std::map<std::string, std::string> values_;
+  std::vector<std::pair<std::string, std::string>> values_;
 };
 
 // Decimal or 0x hex, within [min, max].

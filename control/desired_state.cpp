@@ -1,8 +1,8 @@
 #include "control/desired_state.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cstdio>
+#include <iterator>
 
 #include "config/addresses.h"
 #include "shm/records.h"

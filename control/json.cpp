@@ -287,6 +287,7 @@ class Parser {
   }
   bool array(JsonValue& out, int depth) {
     out.type = JsonValue::Type::kArray;
+    out.array.reserve(16);  // requests hold a dozen arguments: no regrowth
     ++pos_;
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == ']') {

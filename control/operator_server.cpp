@@ -191,7 +191,7 @@ void OperatorServer::flush() {
     if (!c.out.empty()) write_client(c);
 }
 
-bool OperatorServer::poll(int timeout_ms, int extra_fd) {
+bool OperatorServer::poll(uint64_t timeout_us, int extra_fd) {
   flush();
   std::vector<pollfd> fds;
   std::vector<uint64_t> ids;
@@ -204,7 +204,9 @@ bool OperatorServer::poll(int timeout_ms, int extra_fd) {
     fds.push_back({c.fd, events, 0});
     ids.push_back(id);
   }
-  const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+  const timespec timeout{static_cast<time_t>(timeout_us / 1'000'000),
+                         static_cast<long>(timeout_us % 1'000'000) * 1000};
+  const int ready = ppoll(fds.data(), fds.size(), &timeout, nullptr);
   if (ready <= 0) return false;
   bool extra_ready = false;
   if (extra_fd >= 0 && (fds[1].revents & POLLIN)) extra_ready = true;

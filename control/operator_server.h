@@ -28,9 +28,9 @@ class OperatorServer {
   OperatorServer(const OperatorServer&) = delete;
   OperatorServer& operator=(const OperatorServer&) = delete;
 
-  // Waits up to timeout_ms for the socket or `extra_fd` (-1: none), serves
+  // Waits up to timeout_us for the socket or `extra_fd` (-1: none), serves
   // what is ready. Returns true when extra_fd is readable.
-  bool poll(int timeout_ms, int extra_fd = -1);
+  bool poll(uint64_t timeout_us, int extra_fd = -1);
 
   // Writes queued answers (poll() does too); call after answering from
   // elsewhere than a handler.

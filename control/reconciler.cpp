@@ -70,7 +70,8 @@ uint64_t big_endian64(const std::array<uint8_t, 16>& bytes, size_t at) {
 
 bool PrefixLess::operator()(const config::IpPrefix& a, const config::IpPrefix& b) const {
   if (a.address.family != b.address.family) return a.address.family < b.address.family;
-  const uint64_t a_high = big_endian64(a.address.bytes, 0), b_high = big_endian64(b.address.bytes, 0);
+  const uint64_t a_high = big_endian64(a.address.bytes, 0),
+                 b_high = big_endian64(b.address.bytes, 0);
   if (a_high != b_high) return a_high < b_high;
   const uint64_t a_low = big_endian64(a.address.bytes, 8), b_low = big_endian64(b.address.bytes, 8);
   if (a_low != b_low) return a_low < b_low;
