@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -90,7 +91,10 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<std::ofstream> security_file;
   if (config.control && !config.control->security_log.empty()) {
+    // Identities and peer addresses: not for everyone's eyes (0640).
+    const mode_t old_mask = umask(0027);
     security_file = std::make_unique<std::ofstream>(config.control->security_log, std::ios::app);
+    umask(old_mask);
     if (!*security_file) {
       std::cerr << "softwire-cp: cannot open the security log " << config.control->security_log
                 << ": " << std::strerror(errno) << "\n";

@@ -296,6 +296,8 @@ class ControlPlaneProcesses(unittest.TestCase):
 
     def test_socket_mode_second_cp_and_counters(self):
         self.assertEqual(stat.S_IMODE(os.stat(self.socket).st_mode), 0o660)
+        security = os.path.join(self.dir.name, "security.log")
+        self.assertEqual(stat.S_IMODE(os.stat(security).st_mode) & 0o027, 0)
         second = subprocess.run([CP, "-c", self.config], capture_output=True, text=True,
                                 timeout=30)
         self.assertEqual(second.returncode, 1)
