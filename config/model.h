@@ -145,7 +145,7 @@ struct ControlConfig {
   std::string socket;          // operator unix socket of softwire-cp
   std::string metrics_listen;  // "host:port" for Prometheus; empty = off
   bool session_metrics = false;
-  // Punt policers of the data plane (packets/s and burst size).
+  // Punt policers, per data-plane worker: packets per second and burst.
   uint32_t punt_rate_per_peer = 200;
   uint32_t punt_burst_per_peer = 50;
   uint32_t punt_rate_global = 20000;

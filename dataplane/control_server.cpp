@@ -1,5 +1,7 @@
 #include "dataplane/control_server.h"
 
+#include "dataplane/inject.h"
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -41,11 +43,7 @@ unsigned ControlServer::poll_inject() {
     std::memcpy(&record, slot, sizeof record);
     inject_.pop();
     ++handled;
-    // DP-2: `if (record.kind != shm::PacketKind::kInjectPpp ||
-    //            !inject_ppp(state_, pool_, record)) ++totals_.inject_dropped;`
-    // (dataplane/inject.h). Until it is merged every inject record is dropped.
-    (void)pool_;
-    ++totals_.inject_dropped;
+    if (!inject_ppp(state_, pool_, record)) ++totals_.inject_dropped;
   }
   return handled;
 }
@@ -132,12 +130,7 @@ void ControlServer::execute(const shm::Message& c) {
       } else if (q.session_index != shm::kNone && q.session_index >= state_.session_capacity) {
         r = OpResult{Status::kInvalid, "session_index: beyond the session table"};
       } else {
-        CaptureState& cap = state_.capture;
-        cap.armed.store(false, std::memory_order_relaxed);
-        cap.reason.store(q.reason, std::memory_order_relaxed);
-        cap.session_index.store(q.session_index, std::memory_order_relaxed);
-        cap.remaining.store(q.count, std::memory_order_relaxed);
-        cap.armed.store(q.count != 0, std::memory_order_release);
+state_.drop_capture.arm(q);
       }
       break;
     }

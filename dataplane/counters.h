@@ -6,9 +6,12 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "dataplane/drop_reason.h"
+#include "shm/protocol.h"
 
 namespace softwire::dp {
 
@@ -27,6 +30,53 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
+// An address written by one lcore and read by another: a sequence lock over
+// relaxed atomics, so a reader never sees half of one address and half of
+// another (and there is no data race). The writer never waits.
+class PublishedAddress {
+ public:
+  void store(const shm::Address& address) {
+    uint64_t words[kWords] = {};
+    std::memcpy(words, &address, sizeof address);
+    const uint32_t seq = seq_.load(std::memory_order_relaxed);
+    seq_.store(seq + 1, std::memory_order_relaxed);  // odd: being written
+    std::atomic_thread_fence(std::memory_order_release);
+    for (unsigned i = 0; i < kWords; ++i) words_[i].store(words[i], std::memory_order_relaxed);
+    seq_.store(seq + 2, std::memory_order_release);
+  }
+  // A consistent copy; after `attempts` collisions with the writer, the
+  // family-none address (the field is informational).
+  shm::Address load(int attempts = 1000) const {
+    for (int a = 0; a < attempts; ++a) {
+      const uint32_t before = seq_.load(std::memory_order_acquire);
+      if (before & 1u) continue;
+      uint64_t words[kWords];
+      for (unsigned i = 0; i < kWords; ++i) words[i] = words_[i].load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (seq_.load(std::memory_order_relaxed) != before) continue;
+      shm::Address address;
+      std::memcpy(&address, words, sizeof address);
+      return address;
+    }
+    return shm::Address{};
+  }
+
+ private:
+  static constexpr unsigned kWords = (sizeof(shm::Address) + 7) / 8;
+  std::atomic<uint32_t> seq_{0};
+  std::array<std::atomic<uint64_t>, kWords> words_{};
+};
+
+// Receive burst size histogram bucket: bit width of n minus one, so bucket
+// 0 = 1 packet, 1 = 2-3, 2 = 4-7, ..., 7 = 128-255, 8 = 256 (the largest
+// dataplane.burst). Empty polls are not counted (WorkerStats::burst_sizes).
+inline constexpr unsigned burst_bucket(unsigned n) {
+  const unsigned b = static_cast<unsigned>(std::bit_width(n)) - 1;
+  return b < shm::kBurstBuckets ? b : shm::kBurstBuckets - 1;
+}
+static_assert(burst_bucket(1) == 0 && burst_bucket(3) == 1 && burst_bucket(255) == 7 &&
+              burst_bucket(256) == 8);
+
 struct PortCounters {
   Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
 };
@@ -38,9 +88,19 @@ struct alignas(64) WorkerCounters {
   std::array<Counter, kPuntKindCount> punts;
   Counter arp_replies, nd_replies;
   Counter polls, busy_polls;  // loop iterations, and those that received packets
+  std::array<Counter, shm::kBurstBuckets> burst_sizes;  // non-empty rx bursts (burst_bucket)
+  // Punt path (punt_path.cpp). punts[kind] counts every packet classified as
+  // a punt; those below never reached the control plane.
+  Counter punt_policed_peer;    // denied by the per-peer token bucket
+  Counter punt_policed_global;  // denied by the worker's global token bucket
+  Counter punt_ring_full;       // punts, samples and captures lost to a full punt ring
+  Counter security_samples;     // kSecuritySample records published
+  Counter captured_drops;       // kDropCapture records published
+  PublishedAddress last_policed_peer;  // outer source of the last punt the peer bucket denied
 
   void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }
   void punt(PuntKind k, uint64_t n = 1) { punts[static_cast<size_t>(k)].add(n); }
+  void burst(unsigned n) { burst_sizes[burst_bucket(n)].add(); }
 };
 
 }  // namespace softwire::dp

@@ -20,6 +20,7 @@
 #include "crypto/aead_engine.h"
 #include "crypto/replay_window.h"
 #include "dataplane/counters.h"
+#include "dataplane/drop_capture.h"
 #include "dataplane/ports.h"
 #include "dataplane/proto/bytes.h"
 #include "dataplane/tables/prefix_table.h"
@@ -154,16 +155,6 @@ struct OpResult {
   bool ok() const { return status == shm::Status::kOk; }
 };
 
-// Drop capture request (kCapture), for the workers' drop path. Written by the
-// main lcore; read by workers (relaxed), which decrement `remaining`
-// (fetch_sub) per copied packet. `armed` is stored last (release).
-struct CaptureState {
-  std::atomic<bool> armed{false};
-  std::atomic<uint8_t> reason{0xff};                // drop reason index, 0xff = any
-  std::atomic<uint32_t> session_index{UINT32_MAX};  // UINT32_MAX = any
-  std::atomic<uint32_t> remaining{0};
-};
-
 struct Capacities {
   uint32_t sas = 0;
   uint32_t sessions = 0;
@@ -223,8 +214,6 @@ class DataplaneState {
   uint32_t sas_in_use() const { return static_cast<uint32_t>(sa_by_key_.size()); }
   uint32_t sessions_in_use() const { return session_table.size(); }
 
-  // Drop capture request, armed by the control channel.
-  CaptureState capture;
 
   // Frees every packet waiting in a hand-off ring (shutdown, after the
   // workers stopped).
@@ -258,6 +247,7 @@ class DataplaneState {
   // Hand-off rings: multi-producer (any worker), single consumer (the owner).
   std::array<rte_ring*, kMaxWorkers> handoff_up{};    // after SA lookup
   std::array<rte_ring*, kMaxWorkers> handoff_down{};  // after session lookup
+  DropCapture drop_capture;  // armed by the main lcore, read by workers (drop_capture.h)
 
   // Ethernet next hop for `address` out of port `port`: a neighbor override,
   // else the port's gateway.

@@ -184,7 +184,9 @@ int run(const Options& opt) {
     for (unsigned w = 0; w < workers; ++w) {
       contexts.push_back(std::make_unique<dp::WorkerContext>(
           w, *state, counters[w], static_cast<uint16_t>(cfg.dataplane.burst)));
-      // DP-2: contexts.back()->punt_ring = segment->punt(w);
+      // Punts go to the control plane only when one owns the tables; in
+      // standalone mode they are counted and freed.
+      if (cfg.control) contexts.back()->attach_punt_ring(segment->punt(w), *cfg.control);
     }
     dp::ControlServer server(*state, *segment, pool, control_mode);
     dp::StatsPublisher publisher(*segment, *state, counters, pool);

@@ -111,8 +111,11 @@ void StatsPublisher::publish(const ControlTotals& totals) {
     ws.busy_polls = w.busy_polls.get();
     ws.arp_replies = w.arp_replies.get();
     ws.nd_replies = w.nd_replies.get();
-    // DP-2: burst_sizes, punt_policed_peer/global, punt_ring_full and
-    // last_policed_peer are copied here once WorkerCounters has them.
+    for (size_t b = 0; b < shm::kBurstBuckets; ++b) ws.burst_sizes[b] = w.burst_sizes[b].get();
+    ws.punt_policed_peer = w.punt_policed_peer.get();
+    ws.punt_policed_global = w.punt_policed_global.get();
+    ws.punt_ring_full = w.punt_ring_full.get();
+    ws.last_policed_peer = w.last_policed_peer.load();
     ws.handoff_up_depth = rte_ring_count(state_.handoff_up[i]);
     ws.handoff_down_depth = rte_ring_count(state_.handoff_down[i]);
     for (uint16_t p = 0; p < ports; ++p) {

@@ -1,12 +1,25 @@
 #include "dataplane/worker.h"
 
 #include <rte_ethdev.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 
 #include "dataplane/downstream.h"
 #include "dataplane/upstream.h"
 
 namespace softwire::dp {
+
+WorkerContext::WorkerContext(unsigned index, DataplaneState& state, WorkerCounters& counters,
+                             uint16_t burst)
+    : index(index),
+      state(state),
+      counters(counters),
+      burst(burst),
+      clock(TscClock::tsc()),
+      punt_limits(limits_of(config::ControlConfig{})),
+      policer(punt_limits, clock.hz, rte_rand()),
+      sample_params(kSecuritySamplesPerSecond, kSecuritySamplesPerSecond, clock.hz),
+      sample_bucket(sample_params) {}
 
 void WorkerContext::flush(uint16_t port) {
   TxBuffer& tx = tx_[port];
@@ -36,6 +49,7 @@ unsigned poll_once(WorkerContext& w) {
     const uint16_t n = rte_eth_rx_burst(port.port_id, queue, pkts, w.burst);
     if (n == 0) continue;
     received += n;
+    w.counters.burst(n);
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
     w.counters.ports[p].rx_packets.add(n);

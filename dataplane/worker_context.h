@@ -14,10 +14,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "config/model.h"
 #include "crypto/aead_engine.h"
 #include "dataplane/counters.h"
 #include "dataplane/dataplane_state.h"
 #include "dataplane/drop_reason.h"
+#include "dataplane/punt_path.h"
+#include "dataplane/punt_policer.h"
+#include "shm/spsc_ring.h"
 
 namespace softwire::dp {
 
@@ -26,8 +30,7 @@ inline constexpr uint16_t kMaxRxBurst = 256;  // largest dataplane.burst the con
 
 class WorkerContext {
  public:
-  WorkerContext(unsigned index, DataplaneState& state, WorkerCounters& counters, uint16_t burst)
-      : index(index), state(state), counters(counters), burst(burst) {}
+  WorkerContext(unsigned index, DataplaneState& state, WorkerCounters& counters, uint16_t burst);
   WorkerContext(const WorkerContext&) = delete;
   WorkerContext& operator=(const WorkerContext&) = delete;
 
@@ -37,13 +40,39 @@ class WorkerContext {
   const uint16_t burst;
   crypto::AeadEngine engine;    // this thread's IMB_MGR
 
+  // This worker's punt ring in the control-channel segment (this worker is
+  // its only producer). Invalid (standalone mode): punted packets are counted
+  // and freed, and there are no samples or captures.
+  shm::RingView punt_ring;
+  // Set once before the worker starts, then this worker's only.
+  TscClock clock;
+  PuntLimits punt_limits;              // ControlConfig's defaults until attach_punt_ring
+  PuntPolicer policer;
+  BucketParams sample_params;          // kSecuritySamplesPerSecond
+  TokenBucket sample_bucket;
+
+  // Before the worker starts: the punt ring and the policer limits.
+  void attach_punt_ring(shm::RingView ring, const config::ControlConfig& control);
+  static PuntLimits limits_of(const config::ControlConfig& control);
+  // Another clock (tests); refills the policer and the sample bucket.
+  void set_clock(const TscClock& c);
+
+  // Counts and frees `m`. When a security sample is due or a drop capture is
+  // armed, copies it to the punt ring first (one branch otherwise).
   void drop(rte_mbuf* m, DropReason reason) {
     counters.drop(reason);
+    if (((kSampledReasons >> static_cast<unsigned>(reason)) & 1u) |
+        state.drop_capture.armed.load(std::memory_order_relaxed)) [[unlikely]] {
+      drop_to_ring(m, reason);
+    }
     rte_pktmbuf_free(m);
   }
-  // No control plane yet: punted packets are counted under their kind and freed.
-  void punt(rte_mbuf* m, PuntKind kind) {
+  // Counts `m` under `kind`, and hands it to the control plane when there is
+  // one (policers, then the ring; punt_path.h says what each kind carries).
+  // Frees `m`.
+  void punt(rte_mbuf* m, PuntKind kind, const PuntSite& site) {
     counters.punt(kind);
+    if (punt_ring.valid()) punt_to_ring(m, kind, site);
     rte_pktmbuf_free(m);
   }
 
@@ -67,6 +96,10 @@ class WorkerContext {
   }
 
  private:
+  // punt_path.cpp. Neither frees `m`.
+  void punt_to_ring(rte_mbuf* m, PuntKind kind, const PuntSite& site);
+  void drop_to_ring(rte_mbuf* m, DropReason reason);
+
   struct TxBuffer {
     std::array<rte_mbuf*, kMaxBurst> pkts;
     uint16_t count = 0;

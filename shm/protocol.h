@@ -37,7 +37,7 @@ inline constexpr unsigned kNameLength = 32;       // NUL-terminated names in the
 inline constexpr unsigned kIdentityLength = 128;  // NUL-terminated; identities are < 128 bytes
 inline constexpr unsigned kPrefixesPerRecord = 8;
 inline constexpr unsigned kPacketBytes = 2048;  // punt/inject payload
-inline constexpr unsigned kBurstBuckets = 9;    // rx burst sizes: 0,1,2-3,...,128-255,256
+inline constexpr unsigned kBurstBuckets = 9;    // rx burst sizes: 1, 2-3, 4-7, ..., 128-255, 256
 inline constexpr uint32_t kNone = UINT32_MAX;   // "no index" / "no SPI"
 
 // ---------------------------------------------------------------------------

@@ -27,13 +27,16 @@ struct Outcome {
   Verdict verdict;
   DropReason drop = DropReason::malformed_l2;
   PuntKind punt = PuntKind::icmp;
+  shm::Layer punt_layer = shm::Layer::kIp;  // what the punted bytes start with
+  uint16_t punt_offset = 0;                 // and where, from the frame start
 };
 
 constexpr Outcome drop(DropReason r) {
   return {Verdict::kDrop, r, PuntKind::icmp};
 }
-constexpr Outcome punt(PuntKind k) {
-  return {Verdict::kPunt, DropReason::malformed_l2, k};
+// IKE from the outer UDP header, ICMP from the IP header (punt_path.h).
+constexpr Outcome punt(PuntKind k, shm::Layer layer, size_t offset) {
+  return {Verdict::kPunt, DropReason::malformed_l2, k, layer, static_cast<uint16_t>(offset)};
 }
 constexpr Outcome kContinue{Verdict::kContinue};
 constexpr Outcome kConsumed{Verdict::kConsumed};
@@ -55,6 +58,7 @@ Outcome classify_udp(proto::ConstBytes ip_payload, proto::IpVersion version, siz
   if (proto::parse_udp(ip_payload, version, udp) != proto::UdpStatus::kOk) {
     return drop(DropReason::malformed_udp);
   }
+  md.outer_udp_pos = static_cast<uint16_t>(md.frame_pos + udp_offset);
   // The outer UDP checksum is not verified: ESP's ICV covers everything that
   // matters (RFC 3948 lets NAT-T senders use 0), and IKE is verified by the
   // control plane.
@@ -74,9 +78,9 @@ Outcome classify_udp(proto::ConstBytes ip_payload, proto::IpVersion version, siz
       return kContinue;
     }
     if (natt.kind == proto::NattKind::kKeepalive) return drop(DropReason::nat_keepalive);
-    return punt(PuntKind::ike);
+    return punt(PuntKind::ike, shm::Layer::kUdp, udp_offset);
   }
-  if (udp.dst_port == kIkePort) return punt(PuntKind::ike);
+  if (udp.dst_port == kIkePort) return punt(PuntKind::ike, shm::Layer::kUdp, udp_offset);
   return drop(DropReason::unexpected_protocol);
 }
 
@@ -92,7 +96,12 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
                 .outer_is_v6 = 0,
                 .via_nat_t = 0,
                 .sa_generation = 0,
-                .session_generation = 0};
+                .session_generation = 0,
+                .frame_pos = data_pos(m),
+                .outer_udp_pos = 0,
+                .ppp_protocol = 0,
+                .origin = Origin::kAccess,
+                .outer_ip_valid = 0};
 
   const proto::ConstBytes frame = proto::mbuf_bytes(static_cast<const rte_mbuf*>(m));
   proto::EthernetHeader eth;
@@ -112,6 +121,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
     }
     // Drop Ethernet padding so that the ESP trailer is at the end of the data.
     rte_pktmbuf_trim(m, static_cast<uint16_t>(frame.size() - (l3 + ip.total_length)));
+    md.outer_ip_valid = 1;
     if (ip.is_fragment) return drop(DropReason::fragment);
     uint32_t dst_be;
     std::memcpy(&dst_be, eth.payload.data() + 16, 4);
@@ -124,7 +134,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
       case proto::kIpProtocolUdp:
         return classify_udp(ip.payload, proto::IpVersion::kIpv4, l4, md);
       case proto::kIpProtocolIcmp:
-        return punt(PuntKind::icmp);
+        return punt(PuntKind::icmp, shm::Layer::kIp, l3);
       default:
         return drop(DropReason::unexpected_protocol);
     }
@@ -138,6 +148,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
     }
     rte_pktmbuf_trim(m, static_cast<uint16_t>(frame.size() -
                                               (l3 + proto::kIpv6HeaderLength + ip.payload_length)));
+    md.outer_ip_valid = 1;
     if (ip.is_fragment) return drop(DropReason::fragment);
     const size_t l4 = l3 + ip.upper_offset;
     if (ip.dst[0] == 0xff) {
@@ -156,7 +167,7 @@ Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
         return classify_udp(ip.upper_payload, proto::IpVersion::kIpv6, l4, md);
       case proto::kIpProtocolIcmpv6:
         if (neighbor_nd(w, port_index, m, l3, l4)) return kConsumed;
-        return punt(PuntKind::icmp);
+        return punt(PuntKind::icmp, shm::Layer::kIp, l3);
       default:
         return drop(DropReason::unexpected_protocol);
     }
@@ -189,7 +200,7 @@ uint16_t access_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t
         w.drop(m, o.drop);
         break;
       case Verdict::kPunt:
-        w.punt(m, o.punt);
+        w.punt(m, o.punt, PuntSite{.layer = o.punt_layer, .offset = o.punt_offset});
         break;
       case Verdict::kConsumed:
         break;

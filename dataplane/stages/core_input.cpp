@@ -70,6 +70,24 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     rte_mbuf* m = pkts[i];
+    // All of it: the drop and punt paths read it, and a recycled mbuf holds
+    // the previous packet's.
+    MbufMeta& md0 = meta(m);
+    md0 = MbufMeta{.sa_index = kNoIndex,
+                   .session_index = kNoIndex,
+                   .seq = 0,
+                   .l3_offset = proto::kEthernetHeaderLength,
+                   .esp_offset = 0,
+                   .ingress_port = port,
+                   .outer_is_v6 = 0,
+                   .via_nat_t = 0,
+                   .sa_generation = 0,
+                   .session_generation = 0,
+                   .frame_pos = data_pos(m),
+                   .outer_udp_pos = 0,
+                   .ppp_protocol = 0,
+                   .origin = Origin::kCore,
+                   .outer_ip_valid = 0};
     if (!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_data_len(m) < proto::kEthernetHeaderLength)
         [[unlikely]] {
       w.drop(m, DropReason::malformed_l2);
@@ -96,9 +114,11 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
         w.drop(m, DropReason::malformed_ip);
         continue;
       }
+      md0.outer_ip_valid = 1;
       if (sc_owns_ipv4(state, rte_cpu_to_be_32(h.dst))) [[unlikely]] {
         if (h.protocol == proto::kIpProtocolIcmp)
-          w.punt(m, PuntKind::icmp);
+          w.punt(m, PuntKind::icmp,
+                 PuntSite{.layer = shm::Layer::kIp, .offset = proto::kEthernetHeaderLength});
         else
           w.drop(m, DropReason::not_for_us);
         continue;
@@ -114,6 +134,8 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
         w.drop(m, DropReason::malformed_ip);
         continue;
       }
+      md0.outer_is_v6 = 1;
+      md0.outer_ip_valid = 1;
       if (h.dst[0] == 0xff || sc_owns_ipv6(state, h.dst.data())) [[unlikely]] {
         // ND (also to solicited-node multicast groups) is answered here;
         // other ICMPv6 to the SC goes to the control plane.
@@ -121,7 +143,8 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
           w.drop(m, DropReason::not_for_us);
         } else if (!neighbor_nd(w, port, m, proto::kEthernetHeaderLength,
                                 proto::kEthernetHeaderLength + h.upper_offset)) {
-          w.punt(m, PuntKind::icmp);
+          w.punt(m, PuntKind::icmp,
+                 PuntSite{.layer = shm::Layer::kIp, .offset = proto::kEthernetHeaderLength});
         }
         continue;
       }

@@ -51,7 +51,14 @@ uint16_t l2tp_encap(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     }
     rte_pktmbuf_adj(m, md.l3_offset);
     const uint16_t inner_length = rte_pktmbuf_data_len(m);
-    const bool inner_v6 = (*rte_pktmbuf_mtod(m, const uint8_t*) >> 4) == 6;
+    // Forwarded packets: IPv4/IPv6 by the version nibble (core_input parsed
+    // it). Injected PPP frames (inject_ppp) name their protocol, and their
+    // information may be empty or start with anything.
+    uint16_t protocol = md.ppp_protocol;
+    if (protocol == 0) {
+      protocol = (*rte_pktmbuf_mtod(m, const uint8_t*) >> 4) == 6 ? proto::kPppProtocolIpv6
+                                                                   : proto::kPppProtocolIpv4;
+    }
     const size_t tunnel_length = tunnel_header_length(sa);
     uint8_t* p = reinterpret_cast<uint8_t*>(
         rte_pktmbuf_prepend(m, static_cast<uint16_t>(tunnel_length + kL2tpStack)));
@@ -65,7 +72,7 @@ uint16_t l2tp_encap(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     uint8_t* ppp = l2tp + kL2tpHeader;
     ppp[0] = proto::kPppAddress;
     ppp[1] = proto::kPppControl;
-    proto::store_be16(ppp + 2, inner_v6 ? proto::kPppProtocolIpv6 : proto::kPppProtocolIpv4);
+    proto::store_be16(ppp + 2, protocol);
 
     // The IP header right above the UDP header: tunnel-mode inner header or
     // the outer one. UDP checksum only where IPv6 requires it.

@@ -13,7 +13,8 @@
 
 namespace softwire::dp {
 
-// Needs meta session_index, sa_index, l3_offset (from core_input). On return
+// Needs meta session_index, sa_index, l3_offset, ppp_protocol (from core_input
+// or inject_ppp; l3_offset may be 0). On return
 // each packet's data is exactly the ESP payload (UDP datagram, or tunnel-mode
 // IP packet). n <= kMaxBurst.
 uint16_t l2tp_encap(WorkerContext& w, rte_mbuf** pkts, uint16_t n);

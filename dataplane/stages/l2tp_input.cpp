@@ -41,7 +41,10 @@ uint16_t l2tp_input(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     if (l2tp.is_control) [[unlikely]] {
-      w.punt(m, PuntKind::l2tp_control);
+      // From the UDP header: its source port is the SI's L2TP port (punt_path.h).
+      w.punt(m, PuntKind::l2tp_control,
+             PuntSite{.layer = shm::Layer::kUdp,
+                      .session = shm::SessionKey{l2tp.tunnel_id, l2tp.session_id}});
       continue;
     }
     keys[valid] = tables::SessionKey{l2tp.tunnel_id, l2tp.session_id}.packed();
@@ -89,7 +92,8 @@ uint16_t l2tp_input(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
       continue;
     }
     if (!proto::is_ip_data(ppp.protocol)) [[unlikely]] {
-      w.punt(m, PuntKind::ppp_control);
+      w.punt(m, PuntKind::ppp_control,
+             PuntSite{.layer = shm::Layer::kPpp, .offset = ppp_offsets[i], .session_index = index});
       continue;
     }
     // The inner header's version must match the PPP protocol; ingress_filter

@@ -370,13 +370,13 @@ TEST_F(ControlTest, CaptureIsStoredForTheWorkers) {
   m.type = MessageType::kCapture;
   m.body.capture = shm::CaptureRequest{static_cast<uint8_t>(DropReason::replay), {}, 3, 10};
   EXPECT_EQ(call(m).status, Status::kOk);
-  EXPECT_TRUE(state_->capture.armed.load());
-  EXPECT_EQ(state_->capture.reason.load(), static_cast<uint8_t>(DropReason::replay));
-  EXPECT_EQ(state_->capture.session_index.load(), 3u);
-  EXPECT_EQ(state_->capture.remaining.load(), 10u);
+  EXPECT_TRUE(state_->drop_capture.armed.load() != 0);
+  EXPECT_EQ(state_->drop_capture.reason.load(), static_cast<uint8_t>(DropReason::replay));
+  EXPECT_EQ(state_->drop_capture.session_index.load(), 3u);
+  EXPECT_EQ(state_->drop_capture.remaining.load(), 10u);
   m.body.capture.count = 0;  // disarm
   EXPECT_EQ(call(m).status, Status::kOk);
-  EXPECT_FALSE(state_->capture.armed.load());
+  EXPECT_FALSE(state_->drop_capture.armed.load() != 0);
   m.body.capture.reason = 200;
   EXPECT_EQ(text(call(m)).rfind("reason", 0), 0u);
   m.body.capture.reason = 0xff;
