@@ -425,6 +425,7 @@ std::string CpService::status_json() const {
   JsonWriter w;
   w.begin_object();
   w.key("connected").value(link_->connected());
+  w.key("responsive").value(link_->connected() && !link_->unresponsive());
   w.key("observe_only").value(options_.observe_only);
   w.key("generation").value(hex64(link_->generation()));
   w.key("synced").value(controller_ ? controller_->synced() : false);

@@ -1,8 +1,12 @@
 #include "control/dataplane_link.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <limits>
 
 #include "shm/records.h"
 
@@ -18,6 +22,17 @@ uint64_t random_request_base() {
 }
 
 }  // namespace
+
+bool process_alive(uint64_t pid) {
+  if (pid == 0 || pid > static_cast<uint64_t>(std::numeric_limits<pid_t>::max())) return false;
+  if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return false;
+  // A zombie (killed, not yet reaped by its parent) is dead too.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const size_t paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+}
 
 const char* status_name(shm::Status status) {
   switch (status) {
@@ -150,10 +165,22 @@ bool DataplaneLink::alive(uint64_t now) {
     }
     const uint64_t beat = h.dp_heartbeat_ns.load(std::memory_order_acquire);
     const uint64_t real_now = shm::monotonic_ns();
-    if (real_now > beat && real_now - beat > options_.heartbeat_timeout_ns) {
-      detach("the data plane's heartbeat is stale");
+    const bool stale = real_now > beat && real_now - beat > options_.heartbeat_timeout_ns;
+    if (stale && !process_alive(h.dp_pid)) {
+      detach("the data plane died (heartbeat stale, process gone)");
       return false;
     }
+    // A live process that does not beat is busy or starved (a loaded
+    // machine, a debugger): its tables and rings are intact, so stay
+    // attached; commands wait in the ring.
+    if (stale != unresponsive_ && options_.log != nullptr)
+      *options_.log << "softwire-cp: the data plane "
+                    << (stale ? "does not beat (heartbeat older than " +
+                                    std::to_string(options_.heartbeat_timeout_ns / 1'000'000) +
+                                    " ms); waiting for it"
+                              : "beats again")
+                    << std::endl;
+    unresponsive_ = stale;
   }
   return true;
 }
@@ -169,8 +196,9 @@ void DataplaneLink::try_attach(uint64_t now) {
     const uint64_t real_now = shm::monotonic_ns();
     if (h.dp_stopping.load(std::memory_order_acquire) != 0) {
       error = segment->name() + ": the data plane is stopping";
-    } else if (real_now > beat && real_now - beat > options_.heartbeat_timeout_ns) {
-      error = segment->name() + ": the data plane's heartbeat is stale";
+    } else if (real_now > beat && real_now - beat > options_.heartbeat_timeout_ns &&
+               !process_alive(h.dp_pid)) {
+      error = segment->name() + ": left behind by a data plane that died";
     } else if (h.workers == 0 || h.workers > shm::kMaxWorkers) {
       error = segment->name() + ": bad worker count";
     } else {
@@ -186,6 +214,7 @@ void DataplaneLink::try_attach(uint64_t now) {
     return;
   }
   last_attach_error_.clear();
+  unresponsive_ = false;
   shm::SegmentHeader& h = segment_->header();
   generation_ = h.generation;
   const bool changed = last_generation_ != 0 && last_generation_ != generation_;

@@ -3,7 +3,9 @@
 // request ids, keeps commands that do not fit in the command ring in a
 // pending queue (a full ring never loses one), matches replies to requests,
 // writes the cp heartbeat and notices when the data plane dies, stops or is
-// replaced by a new one (then it detaches and attaches again).
+// replaced by a new one (then it detaches and attaches again). A data plane
+// whose heartbeat is stale but whose process lives is only unresponsive: the
+// link stays attached (its tables are intact) and says so.
 //
 // Single-threaded: every method is called from the cp's main loop.
 #pragma once
@@ -69,6 +71,8 @@ class DataplaneLink {
   bool poll();
 
   bool connected() const { return segment_ != nullptr; }
+  // Attached, but the heartbeat is older than heartbeat_timeout_ns.
+  bool unresponsive() const { return unresponsive_; }
   uint64_t generation() const { return generation_; }
   size_t pending() const { return pending_.size(); }
   size_t in_flight() const { return in_flight_.size(); }
@@ -107,6 +111,10 @@ class DataplaneLink {
   std::unordered_map<uint64_t, InFlight> in_flight_;
   uint64_t stale_replies_ = 0;
   std::string last_attach_error_;
+  bool unresponsive_ = false;
 };
+
+// The process exists and is not a zombie.
+bool process_alive(uint64_t pid);
 
 }  // namespace softwire::cp

@@ -253,6 +253,21 @@ class ControlPlaneProcesses(unittest.TestCase):
         self.assertEqual(sorted((s["spi"], s["direction"]) for s in after["sas"]),
                          sorted((s["spi"], s["direction"]) for s in before["sas"]))
 
+    def test_dp_killed_is_detected_and_replayed(self):
+        self.fake.send_signal(signal.SIGKILL)  # the segment stays behind
+        self.fake.wait(10)
+        self.fake.stdout.close()
+        deadline = time.monotonic() + 10
+        while self.ctl_json("show", "status")["connected"]:
+            self.assertLess(time.monotonic(), deadline, "the dead data plane went unnoticed")
+            time.sleep(0.01)
+        self.start_fake()
+        self.assertEqual(self.ctl("wait-synced", "10").returncode, 0)
+        status = self.ctl_json("show", "status")
+        self.assertEqual(status["replays"], 1)
+        self.assertTrue(status["responsive"])
+        self.assertEqual([s["identity"] for s in self.tables()["sessions"]], ["static-1"])
+
     def test_sighup_applies_only_the_difference(self):
         self.add_dynamic_pair()
         before = self.tables()
