@@ -48,12 +48,6 @@ const char* direction_name(shm::Direction d) {
   return d == shm::Direction::kIn ? "in" : "out";
 }
 
-void wipe_json(JsonValue& v) {
-  if (!v.string.empty()) explicit_bzero(v.string.data(), v.string.size());
-  for (auto& e : v.array) wipe_json(e);
-  for (auto& [k, e] : v.object) wipe_json(e);
-}
-
 }  // namespace
 
 CpService::CpService(const config::Config& config, CpMetrics& metrics, Options options)
@@ -286,25 +280,12 @@ void CpService::handle(const std::string& line, std::function<void(const std::st
   Request r;
   r.respond = std::move(reply);
   std::string error;
-  std::optional<JsonValue> v = parse_json(line, &error);
-  if (!v || !v->is_object()) return respond_error(r, 2, "request: not a JSON object: " + error);
-  if (const JsonValue* id = v->find("id"); id && id->is_number())
-    r.id = static_cast<uint64_t>(id->number);
-  if (const JsonValue* json = v->find("json"); json && json->is_bool()) r.json = json->boolean;
-  const JsonValue* args = v->find("args");
-  if (args == nullptr || !args->is_array() || args->array.empty()) {
-    wipe_json(*v);
-    return respond_error(r, 2, "request: \"args\" must be a non-empty array of strings");
-  }
-  for (const JsonValue& a : args->array) {
-    if (!a.is_string()) {
-      wipe_json(*v);
-      wipe(r.args);
-      return respond_error(r, 2, "request: \"args\" must be strings");
-    }
-    r.args.push_back(a.string);
-  }
-  wipe_json(*v);
+  std::optional<OperatorRequest> request = parse_operator_request(line, &error);
+  if (!request) return respond_error(r, 2, "request: " + error);
+  r.id = request->id;
+  r.json = request->json;
+  r.args = std::move(request->args);
+  if (r.args.empty()) return respond_error(r, 2, "request: \"args\" must not be empty");
   dispatch(std::move(r));
 }
 

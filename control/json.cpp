@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace softwire::cp {
 
@@ -136,6 +137,60 @@ class Parser {
     return true;
   }
   const std::string& error() const { return error_; }
+
+  bool request(OperatorRequest& out) {
+    skip_space();
+    if (pos_ >= text_.size() || text_[pos_] != '{') return fail("expected an object");
+    ++pos_;
+    bool have_args = false;
+    while (true) {
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == '}' && !have_args) break;
+      if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
+      std::string name;
+      if (!string(name)) return false;
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
+      ++pos_;
+      skip_space();
+      if (name == "args") {
+        if (pos_ >= text_.size() || text_[pos_] != '[') return fail("args: expected an array");
+        ++pos_;
+        have_args = true;
+        skip_space();
+        while (pos_ < text_.size() && text_[pos_] != ']') {
+          if (text_[pos_] != '"') return fail("args: expected strings");
+          out.args.emplace_back();
+          if (!string(out.args.back())) return false;
+          skip_space();
+          if (pos_ < text_.size() && text_[pos_] == ',') {
+            ++pos_;
+            skip_space();
+          }
+        }
+        if (pos_ >= text_.size()) return fail("unterminated array");
+        ++pos_;
+      } else {
+        JsonValue v;
+        if (!value(v, 1)) return false;
+        if (name == "id" && v.is_number() && v.number >= 0)
+          out.id = static_cast<uint64_t>(v.number);
+        if (name == "json" && v.is_bool()) out.json = v.boolean;
+      }
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == '}') break;
+      return fail("expected , or }");
+    }
+    ++pos_;
+    skip_space();
+    if (pos_ != text_.size()) return fail("trailing characters");
+    if (!have_args) return fail("args: missing");
+    return true;
+  }
 
  private:
   bool fail(const std::string& what) {
@@ -387,6 +442,18 @@ std::optional<JsonValue> parse_json(std::string_view text, std::string* error) {
   JsonValue out;
   if (!parser.document(out)) {
     if (error != nullptr) *error = parser.error();
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<OperatorRequest> parse_operator_request(std::string_view text, std::string* error) {
+  Parser parser(text);
+  OperatorRequest out;
+  if (!parser.request(out)) {
+    if (error != nullptr) *error = parser.error();
+    for (auto& a : out.args)
+      if (!a.empty()) explicit_bzero(a.data(), a.size());  // may hold a key
     return std::nullopt;
   }
   return out;

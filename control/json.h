@@ -73,6 +73,18 @@ struct JsonMember {
 // Parses one JSON document; nullopt (with `error` set) on malformed input.
 std::optional<JsonValue> parse_json(std::string_view text, std::string* error = nullptr);
 
+// The operator socket's request, {"id": N, "json": bool, "args": ["..", ..]},
+// parsed without building a JsonValue tree (bulk adds parse one per
+// session). Other keys are skipped. nullopt (with `error`) when malformed or
+// when args is missing or holds anything but strings.
+struct OperatorRequest {
+  uint64_t id = 0;
+  bool json = false;
+  std::vector<std::string> args;
+};
+std::optional<OperatorRequest> parse_operator_request(std::string_view text,
+                                                      std::string* error = nullptr);
+
 // Compact JSON text of a value (used to pass a response's result through).
 std::string to_json(const JsonValue& value);
 

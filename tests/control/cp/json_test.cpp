@@ -31,5 +31,25 @@ TEST(Json, ParsesAndKeepsNumbersExact) {
   EXPECT_FALSE(parse_json(std::string(100, '[')).has_value());
 }
 
+TEST(Json, OperatorRequests) {
+  auto r = parse_operator_request(
+      R"({"id": 42, "extra": {"x": [1, "y"]}, "json": true, "args": ["sa", "add", "k=\u0041"]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, 42u);
+  EXPECT_TRUE(r->json);
+  EXPECT_EQ(r->args, (std::vector<std::string>{"sa", "add", "k=A"}));
+  r = parse_operator_request(R"({"args":[]})");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->args.empty());
+  std::string error;
+  EXPECT_FALSE(parse_operator_request(R"({"id":1})", &error));
+  EXPECT_EQ(error, "args: missing at offset 8");
+  EXPECT_FALSE(parse_operator_request(R"({"args":["a",1]})", &error));
+  EXPECT_EQ(error.rfind("args: expected strings", 0), 0u);
+  EXPECT_FALSE(parse_operator_request(R"({"args":["a"]} x)"));
+  EXPECT_FALSE(parse_operator_request(R"(["a"])"));
+  EXPECT_FALSE(parse_operator_request(R"({"args":["a")"));
+}
+
 }  // namespace
 }  // namespace softwire::cp
