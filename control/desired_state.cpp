@@ -110,15 +110,17 @@ void DesiredState::remove_sa(SaId id) {
 
 SessionEntry& DesiredState::add_session(config::SessionConfig session, Origin origin) {
   std::sort(session.prefixes.begin(), session.prefixes.end(), PrefixLess{});
-  const std::string identity = session.identity;
+  std::string identity = session.identity;
   SessionEntry entry;
   entry.config = std::move(session);
   entry.origin = origin;
-  auto [it, inserted] = sessions_.emplace(identity, std::move(entry));
+  auto [it, inserted] = sessions_.emplace(std::move(identity), std::move(entry));
   SessionEntry& s = it->second;
-  identity_by_key_[key_of(s.key())] = identity;
-  for (const auto& p : s.config.prefixes) prefix_owner_[p] = identity;
-  reference(s, +1);
+  // The indexes point at the map's key: stable until the session goes.
+  const std::string* key = &it->first;
+  identity_by_key_[key_of(s.key())] = key;
+  for (const auto& p : s.config.prefixes) prefix_owner_[p] = key;
+  reference(key, s, +1);
   count_state(s.state, +1);
   return s;
 }
@@ -127,7 +129,7 @@ void DesiredState::remove_session(const std::string& identity) {
   auto it = sessions_.find(identity);
   if (it == sessions_.end()) return;
   const SessionEntry& s = it->second;
-  reference(s, -1);
+  reference(&it->first, s, -1);
   count_state(s.state, -1);
   for (const auto& p : s.config.prefixes) prefix_owner_.erase(p);
   identity_by_key_.erase(key_of(s.key()));
@@ -139,11 +141,11 @@ void DesiredState::set_session_sas(const std::string& identity, uint32_t sa_in, 
   auto it = sessions_.find(identity);
   if (it == sessions_.end()) return;
   SessionEntry& s = it->second;
-  reference(s, -1);
+  reference(&it->first, s, -1);
   s.config.sa_in = sa_in;
   s.sa_in_old = sa_in_old;
   s.config.sa_out = sa_out;
-  reference(s, +1);
+  reference(&it->first, s, +1);
 }
 
 void DesiredState::set_state(const std::string& identity, SessionStateCode state) {
@@ -174,7 +176,7 @@ const SessionEntry* DesiredState::find_session(const std::string& identity) cons
 
 const SessionEntry* DesiredState::find_session(shm::SessionKey key) const {
   auto it = identity_by_key_.find(key_of(key));
-  return it == identity_by_key_.end() ? nullptr : find_session(it->second);
+  return it == identity_by_key_.end() ? nullptr : find_session(*it->second);
 }
 
 uint32_t DesiredState::sa_references(SaId id) const {
@@ -184,7 +186,7 @@ uint32_t DesiredState::sa_references(SaId id) const {
 
 const std::string* DesiredState::identity_for_inbound_spi(uint32_t spi) const {
   auto it = identity_by_inbound_spi_.find(spi);
-  return it == identity_by_inbound_spi_.end() ? nullptr : &it->second;
+  return it == identity_by_inbound_spi_.end() ? nullptr : it->second;
 }
 
 TableImage DesiredState::image() const {
@@ -209,7 +211,7 @@ SessionImage DesiredState::image_of(const SessionEntry& s) {
   return image;
 }
 
-void DesiredState::reference(const SessionEntry& s, int delta) {
+void DesiredState::reference(const std::string* identity, const SessionEntry& s, int delta) {
   const auto bump = [&](SaId id) {
     uint32_t& n = references_[id];
     n += static_cast<uint32_t>(delta);
@@ -217,9 +219,9 @@ void DesiredState::reference(const SessionEntry& s, int delta) {
   };
   const auto own = [&](uint32_t spi) {
     if (delta > 0) {
-      identity_by_inbound_spi_.try_emplace(spi, s.config.identity);  // the first owner names it
+      identity_by_inbound_spi_.try_emplace(spi, identity);  // the first owner names it
     } else if (auto it = identity_by_inbound_spi_.find(spi);
-               it != identity_by_inbound_spi_.end() && it->second == s.config.identity) {
+               it != identity_by_inbound_spi_.end() && it->second == identity) {
       identity_by_inbound_spi_.erase(it);
     }
   };
@@ -252,12 +254,12 @@ const std::string* DesiredState::overlapping_owner(const config::IpPrefix& p) co
   auto after = prefix_owner_.upper_bound(config::IpPrefix{p.address, 255});
   if (after != prefix_owner_.begin()) {
     const auto& [q, owner] = *std::prev(after);
-    if (same_family(q) && (q.contains(p.address) || p.contains(q.address))) return &owner;
+    if (same_family(q) && (q.contains(p.address) || p.contains(q.address))) return owner;
   }
   auto inside = prefix_owner_.lower_bound(p);
   if (inside != prefix_owner_.end() && same_family(inside->first) &&
       p.contains(inside->first.address))
-    return &inside->second;
+    return inside->second;
   return nullptr;
 }
 

@@ -84,7 +84,8 @@ class DesiredState {
   static shm::SaRecord record_of(const SaEntry& sa);  // with key and origin
 
  private:
-  void reference(const SessionEntry& s, int delta);
+  // `identity`: the session's key in sessions_.
+  void reference(const std::string* identity, const SessionEntry& s, int delta);
   void count_state(SessionStateCode state, int delta);
   // The identity of a session owning a prefix that overlaps `p`, if any.
   const std::string* overlapping_owner(const config::IpPrefix& p) const;
@@ -92,12 +93,13 @@ class DesiredState {
   CpMetrics* metrics_;
   std::map<SaId, SaEntry> sas_;
   std::map<std::string, SessionEntry> sessions_;
-  std::unordered_map<uint32_t, std::string> identity_by_key_;  // key_of(SessionKey)
+  // Indexes into sessions_: pointers to its keys (stable while the session exists).
+  std::unordered_map<uint32_t, const std::string*> identity_by_key_;  // key_of(SessionKey)
   std::map<SaId, uint32_t> references_;
-  std::map<config::IpPrefix, std::string, PrefixLess> prefix_owner_;
+  std::map<config::IpPrefix, const std::string*, PrefixLess> prefix_owner_;
   // Inbound SPI -> the first session that took it as sa_in/sa_in_old
   // (security log identities); gone when that session leaves it.
-  std::unordered_map<uint32_t, std::string> identity_by_inbound_spi_;
+  std::unordered_map<uint32_t, const std::string*> identity_by_inbound_spi_;
 };
 
 }  // namespace softwire::cp
