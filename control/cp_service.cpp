@@ -290,13 +290,19 @@ void CpService::handle(const std::string& line, std::function<void(const std::st
 }
 
 void CpService::dispatch(Request r) {
+  // The arguments after the two command words may hold a key: they move to
+  // `args`, which is wiped on every way out.
+  std::vector<std::string> args(
+      std::make_move_iterator(r.args.begin() + std::min<size_t>(2, r.args.size())),
+      std::make_move_iterator(r.args.end()));
+  r.args.resize(2);
+  struct Wipe {
+    std::vector<std::string>& a;
+    ~Wipe() { wipe(a); }
+  } wipe_args{args};
   const std::string verb = r.args[0];
-  const std::string sub = r.args.size() > 1 ? r.args[1] : "";
-  const std::vector<std::string> rest(r.args.begin() + std::min<size_t>(2, r.args.size()),
-                                      r.args.end());
-  // The arguments may hold a key: only `rest` (wiped below) keeps them.
-  wipe(r.args);
-  r.args = {verb, sub};
+  const std::string sub = r.args[1];
+  const std::vector<std::string>& rest = args;
   if (verb == "show") {
     if (std::find(rest.begin(), rest.end(), "--all") != rest.end()) r.args.push_back("--all");
     return show(r);
@@ -317,15 +323,14 @@ void CpService::dispatch(Request r) {
     return respond_error(r, 1,
                          "softwire-cp runs with --observe-only: it serves show counters and "
                          "show drops only");
-  auto done = [this, r](const OpResult& result) {
-    respond(r, result.code,
-            result.code == 0 ? (result.message.empty() ? "ok" : result.message) : result.message);
+  // The answer once the operation is done; takes the request along (the
+  // last use of `r` on each path).
+  const auto done = [this](Request&& request) {
+    return [this, request = std::move(request)](const OpResult& result) {
+      respond(request, result.code,
+              result.code == 0 ? (result.message.empty() ? "ok" : result.message) : result.message);
+    };
   };
-  std::vector<std::string> args = rest;
-  struct Wipe {
-    std::vector<std::string>& a;
-    ~Wipe() { wipe(a); }
-  } wipe_args{args};
   if (verb == "sa" && sub == "add") {
     auto parsed = parse_sa_add(args);
     if (auto* e = std::get_if<std::string>(&parsed)) return respond_error(r, 2, *e);
@@ -337,30 +342,31 @@ void CpService::dispatch(Request r) {
     if (!local_ok)
       return respond_error(
           r, 2, "local: " + sa.local.to_string() + " is not an address of an access port");
-    return controller_->add_sa(std::move(sa), done);
+    return controller_->add_sa(std::move(sa), done(std::move(r)));
   }
   if (verb == "sa" && (sub == "del" || sub == "delete")) {
     auto parsed = parse_sa_delete(args);
     if (auto* e = std::get_if<std::string>(&parsed)) return respond_error(r, 2, *e);
     const auto& d = std::get<SaDeleteArgs>(parsed);
-    return controller_->delete_sa(d.spi, d.direction, done);
+    return controller_->delete_sa(d.spi, d.direction, done(std::move(r)));
   }
   if (verb == "session" && sub == "add") {
     auto parsed = parse_session_add(args);
     if (auto* e = std::get_if<std::string>(&parsed)) return respond_error(r, 2, *e);
-    return controller_->add_session(std::move(std::get<config::SessionConfig>(parsed)), done);
+    return controller_->add_session(std::move(std::get<config::SessionConfig>(parsed)),
+                                    done(std::move(r)));
   }
   if (verb == "session" && (sub == "del" || sub == "delete")) {
     if (args.size() != 1) return respond_error(r, 2, "identity: exactly one identity expected");
     std::string identity = args[0];
     if (identity.rfind("identity=", 0) == 0) identity = identity.substr(9);
-    return controller_->delete_session(identity, done);
+    return controller_->delete_session(identity, done(std::move(r)));
   }
   if (verb == "session" && sub == "rekey") {
     auto parsed = parse_rekey(args);
     if (auto* e = std::get_if<std::string>(&parsed)) return respond_error(r, 2, *e);
     const auto& k = std::get<RekeyArgs>(parsed);
-    return controller_->rekey(k.identity, k.sa_in, k.sa_out, k.grace_seconds, done);
+    return controller_->rekey(k.identity, k.sa_in, k.sa_out, k.grace_seconds, done(std::move(r)));
   }
   if (verb == "capture" && sub == "drops") {
     auto parsed = parse_capture(args);
