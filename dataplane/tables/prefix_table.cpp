@@ -91,6 +91,31 @@ void PrefixTable::start_tbl8_barrier(Family& family) {
   family.barrier_pending = true;
 }
 
+bool PrefixTable::ipv4_write_may_free_tbl8(uint32_t address, uint8_t length) const {
+  constexpr uint8_t kTbl24Depth = 24;
+  if (length <= kTbl24Depth) {
+    // Its range starts and ends on /24 boundaries: it writes tbl24 entries
+    // only, unless more specific routes split it into pieces.
+    rte_rib* rib = rte_fib_get_rib(fib4_);
+    for (rte_rib_node* n = nullptr;
+         (n = rte_rib_get_nxt(rib, address, length, n, RTE_RIB_GET_NXT_ALL)) != nullptr;) {
+      uint8_t depth = 0;
+      rte_rib_get_depth(n, &depth);
+      if (depth > length) return true;
+    }
+    return false;
+  }
+  // Inside one /24: DIR24_8 folds its group when all 256 entries are equal.
+  uint32_t block[256];
+  uint64_t next_hops[256];
+  const uint32_t base = address & ipv4_mask(kTbl24Depth);
+  for (uint32_t i = 0; i < 256; ++i) block[i] = base | i;
+  rte_fib_lookup_bulk(fib4_, block, next_hops, 256);
+  for (uint32_t i = 1; i < 256; ++i)
+    if (next_hops[i] != next_hops[0]) return false;
+  return true;
+}
+
 TableStatus PrefixTable::modify_ipv4(uint32_t address, uint8_t length, uint32_t session_index,
                                      bool replace) {
   if (length > RTE_FIB_MAXDEPTH || session_index > kMaxSessionIndex) return TableStatus::kInvalid;
@@ -101,7 +126,8 @@ TableStatus PrefixTable::modify_ipv4(uint32_t address, uint8_t length, uint32_t 
   if (!replace && ipv4_size_ >= config_.max_ipv4_prefixes) return TableStatus::kFull;
   wait_for_tbl8_barrier(ipv4_);
   const int ret = rte_fib_add(fib4_, address, length, uint64_t{session_index} + 1);
-  start_tbl8_barrier(ipv4_);
+  // A failed add may have written part of its range: assume the worst.
+  if (ret != 0 || ipv4_write_may_free_tbl8(address, length)) start_tbl8_barrier(ipv4_);
   if (ret == 0 && !replace) ++ipv4_size_;
   return from_fib_error(ret);
 }
@@ -139,8 +165,8 @@ TableStatus PrefixTable::modify_ipv6(const Ipv6Address& address, uint8_t length,
   if (replace && !present) return TableStatus::kNotFound;
   if (!replace && ipv6_size_ >= config_.max_ipv6_prefixes) return TableStatus::kFull;
   wait_for_tbl8_barrier(ipv6_);
+  // LPM6 add only allocates groups: no barrier after it (see the header).
   const int ret = rte_lpm6_add(lpm6_, masked.data(), length, session_index);
-  start_tbl8_barrier(ipv6_);
   if (ret == 0 && !replace) ++ipv6_size_;
   return from_fib_error(ret);
 }

@@ -40,17 +40,26 @@
 //   * IPv4 next hops are stored as session index + 1 and the FIB default is
 //     0, so a zeroed group reads as kNoRoute; an invalidated LPM6 entry is a
 //     miss, also kNoRoute. A reader racing a fold fails closed (drop);
-//   * a tbl8 reuse barrier: after every modification the writer starts an
-//     RCU grace period, and before the next modification of the same family
-//     it waits for that grace period to end (rte_rcu_qsbr_check). A group
-//     freed by one add/remove is thus never handed to another range while a
-//     reader may still hold a pointer to it. Within a single call no group
-//     is both freed and reallocated: DIR24_8 allocates only for prefixes
-//     longer than /24, all inside one /24 whose group cannot become uniform
-//     before the call's last write (the rest still holds the old value);
-//     LPM6 add only allocates and delete only frees. Cost: one grace period
-//     (about one worker loop iteration) per back-to-back update while
-//     readers are online; nothing with no reader online.
+//   * a tbl8 reuse barrier: after a modification that may have freed a
+//     group the writer starts an RCU grace period, and before the next
+//     modification of the same family it waits for that grace period to end
+//     (rte_rcu_qsbr_check). A group freed by one add/remove is thus never
+//     handed to another range while a reader may still hold a pointer to
+//     it. Within a single call no group is both freed and reallocated:
+//     DIR24_8 allocates only for prefixes longer than /24, all inside one
+//     /24 whose group cannot become uniform before the call's last write
+//     (the rest still holds the old value); LPM6 add only allocates and
+//     delete only frees.
+//     Which modifications may free a group: every removal; an LPM6 add
+//     never; a DIR24_8 add or replace only where it writes into a group and
+//     the group ends up uniform (DIR24_8 folds a group exactly then): for a
+//     prefix longer than /24, when its /24 resolves to one next hop after
+//     the write (checked with one 256-address bulk lookup); for /24 or
+//     shorter, only when more specific routes split its range (then the
+//     barrier is started without looking further). Adding host routes or
+//     small prefixes, the bulk case, therefore needs no grace period at all;
+//     removals cost one grace period (about one worker loop iteration) each
+//     while readers are online.
 // Worst case for a concurrent reader, therefore: for an address whose route
 // is being changed, the old session, the new one, or kNoRoute, during one
 // loop iteration. Never a session that is not, or was not, routed there.
@@ -135,6 +144,11 @@ class PrefixTable {
   void lookup_ipv4_bulk(const uint32_t* addresses, unsigned n, uint32_t* session_indices) const;
   void lookup_ipv6_bulk(const Ipv6Address* addresses, unsigned n, uint32_t* session_indices) const;
 
+  // Tests: whether the next modification of that family waits for a grace
+  // period first.
+  bool ipv4_barrier_pending() const { return ipv4_.barrier_pending; }
+  bool ipv6_barrier_pending() const { return ipv6_.barrier_pending; }
+
  private:
   struct Family {
     // Writer only: the reuse barrier token, valid while barrier_pending.
@@ -143,6 +157,9 @@ class PrefixTable {
   };
   void wait_for_tbl8_barrier(Family& family);
   void start_tbl8_barrier(Family& family);
+  // After a successful IPv4 add/replace of this (masked) prefix: whether
+  // DIR24_8 may have folded a tbl8 group.
+  bool ipv4_write_may_free_tbl8(uint32_t address, uint8_t length) const;
   TableStatus modify_ipv4(uint32_t address, uint8_t length, uint32_t session_index, bool replace);
   TableStatus modify_ipv6(const Ipv6Address& address, uint8_t length, uint32_t session_index,
                           bool replace);

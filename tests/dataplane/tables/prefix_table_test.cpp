@@ -60,6 +60,42 @@ TEST_F(PrefixTableTest, Ipv4LongestPrefixWinsAndDeleteRestoresShorter) {
   EXPECT_EQ(table_.ipv4_size(), 0u);
 }
 
+// The reuse barrier is started exactly where a tbl8 group may have been
+// folded (see prefix_table.h), so that bulk adds of small prefixes cost no
+// grace period.
+TEST_F(PrefixTableTest, Tbl8BarrierOnlyWhereAGroupMayBeFreed) {
+  // Host routes in one /24: the group stays mixed, no barrier.
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 0, 1), 32, 1), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv4_barrier_pending());
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 0, 2), 32, 2), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv4_barrier_pending());
+  // A /16 without more specific routes inside writes tbl24 entries only.
+  ASSERT_EQ(table_.add_ipv4(ipv4(172, 16, 0, 0), 16, 3), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv4_barrier_pending());
+  // Two halves of 10.0.1.0/24 for the same session: the second add makes
+  // the group uniform, which DIR24_8 folds and frees.
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 1, 0), 25, 4), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv4_barrier_pending());
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 1, 128), 25, 4), TableStatus::kOk);
+  EXPECT_TRUE(table_.ipv4_barrier_pending());
+  // The next change waits for it (no reader online: at once) and clears it.
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 2, 1), 32, 5), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv4_barrier_pending());
+  // A /8 over more specific routes may fold their groups.
+  ASSERT_EQ(table_.add_ipv4(ipv4(10, 0, 0, 0), 8, 6), TableStatus::kOk);
+  EXPECT_TRUE(table_.ipv4_barrier_pending());
+  EXPECT_EQ(table_.lookup_ipv4(ipv4(10, 0, 1, 200)), 4u);
+  EXPECT_EQ(table_.lookup_ipv4(ipv4(10, 9, 9, 9)), 6u);
+  // Every removal may free.
+  ASSERT_EQ(table_.remove_ipv4(ipv4(10, 0, 0, 2), 32), TableStatus::kOk);
+  EXPECT_TRUE(table_.ipv4_barrier_pending());
+  // IPv6: adds only allocate; removals may free.
+  ASSERT_EQ(table_.add_ipv6(ipv6(0x2001, 0xdb8, 1, 0), 64, 1), TableStatus::kOk);
+  EXPECT_FALSE(table_.ipv6_barrier_pending());
+  ASSERT_EQ(table_.remove_ipv6(ipv6(0x2001, 0xdb8, 1, 0), 64), TableStatus::kOk);
+  EXPECT_TRUE(table_.ipv6_barrier_pending());
+}
+
 TEST_F(PrefixTableTest, Ipv4DuplicatesAndErrors) {
   ASSERT_EQ(table_.add_ipv4(ipv4(192, 0, 2, 4), 30, 5), TableStatus::kOk);
   // Host bits are ignored: this is the same prefix.
