@@ -97,6 +97,7 @@ class CpService {
   PuntHandler punt_handler_;
   std::unique_ptr<SecurityLog> security_log_;
   std::optional<shm::StatsSnapshot> previous_stats_, latest_stats_;
+  shm::StatsSnapshot sa_scratch_;  // SA sequence numbers, read every seq_period_ns
   uint64_t next_stats_ns_ = 0;
   uint64_t next_seq_ns_ = 0;
   std::vector<std::string> drop_reason_names_, punt_kind_names_;
