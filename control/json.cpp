@@ -1,0 +1,468 @@
+#include "control/json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace softwire::cp {
+
+std::string json_quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void JsonWriter::separate() {
+  if (need_comma_) out_ += ',';
+  need_comma_ = true;
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  separate();
+  out_ += '{';
+  need_comma_ = false;
+  return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+  out_ += '}';
+  need_comma_ = true;
+  return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+  separate();
+  out_ += '[';
+  need_comma_ = false;
+  return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+  out_ += ']';
+  need_comma_ = true;
+  return *this;
+}
+JsonWriter& JsonWriter::key(std::string_view name) {
+  separate();
+  out_ += json_quote(name);
+  out_ += ':';
+  need_comma_ = false;
+  return *this;
+}
+JsonWriter& JsonWriter::value(std::string_view text) {
+  separate();
+  out_ += json_quote(text);
+  return *this;
+}
+JsonWriter& JsonWriter::value(uint64_t number) {
+  separate();
+  out_ += std::to_string(number);
+  return *this;
+}
+JsonWriter& JsonWriter::value(int64_t number) {
+  separate();
+  out_ += std::to_string(number);
+  return *this;
+}
+JsonWriter& JsonWriter::value(double number) {
+  separate();
+  if (!std::isfinite(number)) {
+    out_ += "null";
+    return *this;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", number);
+  out_ += buffer;
+  return *this;
+}
+JsonWriter& JsonWriter::value(bool flag) {
+  separate();
+  out_ += flag ? "true" : "false";
+  return *this;
+}
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_ += "null";
+  return *this;
+}
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
+}
+
+const JsonValue* JsonValue::find(std::string_view name) const {
+  for (const auto& [k, v] : object)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text) {}
+
+  bool document(JsonValue& out) {
+    if (!value(out, 0)) return false;
+    skip_space();
+    if (pos_ != text_.size()) return fail("trailing characters");
+    return true;
+  }
+  const std::string& error() const { return error_; }
+
+  bool request(OperatorRequest& out) {
+    skip_space();
+    if (pos_ >= text_.size() || text_[pos_] != '{') return fail("expected an object");
+    ++pos_;
+    bool have_args = false;
+    while (true) {
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == '}' && !have_args) break;
+      if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
+      std::string name;
+      if (!string(name)) return false;
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
+      ++pos_;
+      skip_space();
+      if (name == "args") {
+        if (pos_ >= text_.size() || text_[pos_] != '[') return fail("args: expected an array");
+        ++pos_;
+        have_args = true;
+        skip_space();
+        while (pos_ < text_.size() && text_[pos_] != ']') {
+          if (text_[pos_] != '"') return fail("args: expected strings");
+          out.args.emplace_back();
+          if (!string(out.args.back())) return false;
+          skip_space();
+          if (pos_ < text_.size() && text_[pos_] == ',') {
+            ++pos_;
+            skip_space();
+          }
+        }
+        if (pos_ >= text_.size()) return fail("unterminated array");
+        ++pos_;
+      } else {
+        JsonValue v;
+        if (!value(v, 1)) return false;
+        if (name == "id" && v.is_number() && v.number >= 0)
+          out.id = static_cast<uint64_t>(v.number);
+        if (name == "json" && v.is_bool()) out.json = v.boolean;
+      }
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == '}') break;
+      return fail("expected , or }");
+    }
+    ++pos_;
+    skip_space();
+    if (pos_ != text_.size()) return fail("trailing characters");
+    if (!have_args) return fail("args: missing");
+    return true;
+  }
+
+ private:
+  bool fail(const std::string& what) {
+    if (error_.empty()) error_ = what + " at offset " + std::to_string(pos_);
+    return false;
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
+      ++pos_;
+  }
+  bool literal(std::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return fail("unexpected character");
+    pos_ += word.size();
+    return true;
+  }
+  bool value(JsonValue& out, int depth) {
+    if (depth > 64) return fail("nested too deeply");
+    skip_space();
+    if (pos_ >= text_.size()) return fail("unexpected end");
+    const char c = text_[pos_];
+    if (c == '{') return object(out, depth);
+    if (c == '[') return array(out, depth);
+    if (c == '"') {
+      out.type = JsonValue::Type::kString;
+      return string(out.string);
+    }
+    if (c == 't') {
+      out.type = JsonValue::Type::kBool;
+      out.boolean = true;
+      return literal("true");
+    }
+    if (c == 'f') {
+      out.type = JsonValue::Type::kBool;
+      return literal("false");
+    }
+    if (c == 'n') {
+      out.type = JsonValue::Type::kNull;
+      return literal("null");
+    }
+    return number(out);
+  }
+  bool number(JsonValue& out) {
+    const size_t start = pos_;
+    while (pos_ < text_.size() &&
+           std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos)
+      ++pos_;
+    if (pos_ == start) return fail("unexpected character");
+    const std::string digits(text_.substr(start, pos_ - start));
+    char* end = nullptr;
+    out.number = std::strtod(digits.c_str(), &end);
+    if (end != digits.c_str() + digits.size()) return fail("bad number");
+    out.type = JsonValue::Type::kNumber;
+    out.string = digits;  // exact text: 64-bit counters survive a pass-through
+    return true;
+  }
+  bool hex4(unsigned& out) {
+    if (pos_ + 4 > text_.size()) return fail("short \\u escape");
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char h = text_[pos_++];
+      out <<= 4;
+      if (h >= '0' && h <= '9')
+        out |= unsigned(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        out |= unsigned(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        out |= unsigned(h - 'A' + 10);
+      else
+        return fail("bad \\u escape");
+    }
+    return true;
+  }
+  void utf8(unsigned cp, std::string& out) {
+    if (cp < 0x80) {
+      out += char(cp);
+    } else if (cp < 0x800) {
+      out += char(0xc0 | (cp >> 6));
+      out += char(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      out += char(0xe0 | (cp >> 12));
+      out += char(0x80 | ((cp >> 6) & 0x3f));
+      out += char(0x80 | (cp & 0x3f));
+    } else {
+      out += char(0xf0 | (cp >> 18));
+      out += char(0x80 | ((cp >> 12) & 0x3f));
+      out += char(0x80 | ((cp >> 6) & 0x3f));
+      out += char(0x80 | (cp & 0x3f));
+    }
+  }
+  bool string(std::string& out) {
+    ++pos_;  // opening quote
+    while (pos_ < text_.size()) {
+      // Plain characters in one append.
+      size_t run = pos_;
+      while (run < text_.size() && text_[run] != '"' && text_[run] != '\\' &&
+             static_cast<unsigned char>(text_[run]) >= 0x20)
+        ++run;
+      out.append(text_.data() + pos_, run - pos_);
+      pos_ = run;
+      if (pos_ >= text_.size()) break;
+      const char c = text_[pos_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return fail("control character in string");
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= text_.size()) break;
+      const char e = text_[pos_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out += e;
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          unsigned cp = 0;
+          if (!hex4(cp)) return false;
+          if (cp >= 0xd800 && cp < 0xdc00 && text_.substr(pos_, 2) == "\\u") {
+            pos_ += 2;
+            unsigned low = 0;
+            if (!hex4(low)) return false;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          }
+          utf8(cp, out);
+          break;
+        }
+        default:
+          return fail("bad escape");
+      }
+    }
+    return fail("unterminated string");
+  }
+  bool array(JsonValue& out, int depth) {
+    out.type = JsonValue::Type::kArray;
+    out.array.reserve(16);  // requests hold a dozen arguments: no regrowth
+    ++pos_;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == ']') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      out.array.emplace_back();
+      if (!value(out.array.back(), depth + 1)) return false;
+      skip_space();
+      if (pos_ >= text_.size()) return fail("unterminated array");
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == ']') {
+        ++pos_;
+        return true;
+      }
+      return fail("expected , or ]");
+    }
+  }
+  bool object(JsonValue& out, int depth) {
+    out.type = JsonValue::Type::kObject;
+    ++pos_;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == '}') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
+      std::string name;
+      if (!string(name)) return false;
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
+      ++pos_;
+      out.object.push_back(JsonMember{std::move(name), JsonValue{}});
+      if (!value(out.object.back().second, depth + 1)) return false;
+      skip_space();
+      if (pos_ >= text_.size()) return fail("unterminated object");
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == '}') {
+        ++pos_;
+        return true;
+      }
+      return fail("expected , or }");
+    }
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  std::string error_;
+};
+
+void write_value(JsonWriter& w, const JsonValue& v) {
+  switch (v.type) {
+    case JsonValue::Type::kNull:
+      w.null();
+      break;
+    case JsonValue::Type::kBool:
+      w.value(v.boolean);
+      break;
+    case JsonValue::Type::kNumber:
+      if (!v.string.empty())
+        w.raw(v.string);
+      else
+        w.value(v.number);
+      break;
+    case JsonValue::Type::kString:
+      w.value(v.string);
+      break;
+    case JsonValue::Type::kArray:
+      w.begin_array();
+      for (const auto& e : v.array) write_value(w, e);
+      w.end_array();
+      break;
+    case JsonValue::Type::kObject:
+      w.begin_object();
+      for (const auto& [k, e] : v.object) {
+        w.key(k);
+        write_value(w, e);
+      }
+      w.end_object();
+      break;
+  }
+}
+
+}  // namespace
+
+std::optional<JsonValue> parse_json(std::string_view text, std::string* error) {
+  Parser parser(text);
+  JsonValue out;
+  if (!parser.document(out)) {
+    if (error != nullptr) *error = parser.error();
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<OperatorRequest> parse_operator_request(std::string_view text, std::string* error) {
+  Parser parser(text);
+  OperatorRequest out;
+  if (!parser.request(out)) {
+    if (error != nullptr) *error = parser.error();
+    for (auto& a : out.args)
+      if (!a.empty()) explicit_bzero(a.data(), a.size());  // may hold a key
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string to_json(const JsonValue& value) {
+  JsonWriter w;
+  write_value(w, value);
+  return w.take();
+}
+
+}  // namespace softwire::cp
