@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "config/loader.h"
 #include "control/ctl_args.h"
@@ -724,9 +726,13 @@ void CpService::start_capture(Request r) {
     const SessionEntry* s = controller_->state().find_session(args.identity);
     if (s == nullptr)
       return respond_error(r, 2, "--identity: no session \"" + args.identity + "\"");
-    // The data plane's session index is where the stats area shows the session.
-    shm::StatsSnapshot snapshot;
-    if (shm::read_stats(*link_->segment(), snapshot)) {
+    // The data plane's session index is where the stats area shows the
+    // session. A session added within the last stats period (100 ms) is not
+    // there yet: look again for up to three periods before refusing.
+    for (int attempt = 0; attempt < 4 && q.session_index == shm::kNone; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      shm::StatsSnapshot snapshot;
+      if (!shm::read_stats(*link_->segment(), snapshot)) continue;
       for (size_t i = 0; i < snapshot.sessions.size(); ++i) {
         const auto& st = snapshot.sessions[i];
         if (st.in_use && st.tunnel_id == s->config.tunnel_id &&
