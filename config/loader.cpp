@@ -844,10 +844,10 @@ class Loader {
   }
 
   ControlConfig read_control(const Setting& setting, const std::string& instance) const {
-    const Group group(
-        reporter_, setting,
-        {"socket", "metrics_listen", "session_metrics", "punt_rate_per_peer", "punt_burst_per_peer",
-         "punt_rate_global", "punt_burst_global", "security_log", "rekey_grace"});
+    const Group group(reporter_, setting,
+                      {"socket", "metrics_listen", "session_metrics", "session_metrics_top",
+                       "punt_rate_per_peer", "punt_burst_per_peer", "punt_rate_global",
+                       "punt_burst_global", "security_log", "rekey_grace"});
     ControlConfig control;
     control.socket = "/run/softwire/" + instance + ".sock";
     if (const Setting* socket = group.find("socket")) {
@@ -862,6 +862,8 @@ class Loader {
       if (!control.metrics_listen.empty()) check_listen_address(*listen, control.metrics_listen);
     }
     control.session_metrics = values_.boolean_or(group, "session_metrics", false);
+    control.session_metrics_top =
+        static_cast<uint32_t>(values_.integer_or(group, "session_metrics_top", 0, 100'000, 0));
     const auto rate = [&](std::string_view name, int64_t max, int64_t fallback) {
       return static_cast<uint32_t>(values_.integer_or(group, name, 1, max, fallback));
     };

@@ -142,9 +142,10 @@ struct SessionConfig {
 
 // Present only when the control plane owns the tables (control-plane issue).
 struct ControlConfig {
-  std::string socket;          // operator unix socket of softwire-cp
-  std::string metrics_listen;  // "host:port" for Prometheus; empty = off
-  bool session_metrics = false;
+  std::string socket;                // operator unix socket of softwire-cp
+  std::string metrics_listen;        // "host:port" for Prometheus; empty = off
+  bool session_metrics = false;      // per-session and per-SA series for every one
+  uint32_t session_metrics_top = 0;  // else: only the top N by traffic (0 = none)
   // Punt policers, per data-plane worker: packets per second and burst.
   uint32_t punt_rate_per_peer = 200;
   uint32_t punt_burst_per_peer = 50;

@@ -27,10 +27,13 @@
 namespace {
 
 int usage(std::ostream& out, int code) {
-  out << "usage: softwire-cp -c FILE [--observe-only] [--foreground]\n"
+  out << "usage: softwire-cp -c FILE [--observe-only] [--metrics-listen HOST:PORT] [--foreground]\n"
          "  -c FILE          the configuration file (the data plane's)\n"
          "  --observe-only   only attach, read statistics and serve metrics and\n"
          "                   `softwire-ctl show counters|drops`; never change the data plane\n"
+         "  --metrics-listen HOST:PORT\n"
+         "                   serve /metrics there (default: control.metrics_listen); with\n"
+         "                   --observe-only this gives a standalone data plane its metrics\n"
          "  --foreground     accepted for compatibility: softwire-cp never daemonizes\n"
          "Signals: SIGHUP re-reads FILE and applies only the difference; SIGTERM/SIGINT stop\n"
          "softwire-cp (the data plane keeps forwarding).\n";
@@ -43,12 +46,15 @@ int main(int argc, char** argv) {
   using namespace softwire;
   std::string path;
   bool observe_only = false;
+  std::string metrics_listen;  // overrides control.metrics_listen
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if ((a == "-c" || a == "--config") && i + 1 < argc) {
       path = argv[++i];
     } else if (a == "--observe-only") {
       observe_only = true;
+    } else if (a == "--metrics-listen" && i + 1 < argc) {
+      metrics_listen = argv[++i];
     } else if (a == "--foreground" || a == "-f") {
     } else if (a == "-h" || a == "--help") {
       return usage(std::cout, 0);
@@ -127,10 +133,14 @@ int main(int argc, char** argv) {
   // loop's, and CpMetrics through relaxed atomics.
   metrics::SegmentObserver observer(config.instance);
   std::unique_ptr<metrics::MetricsExporter> exporter;
-  if (config.control && !config.control->metrics_listen.empty()) {
+  if (metrics_listen.empty() && config.control) metrics_listen = config.control->metrics_listen;
+  if (!metrics_listen.empty()) {
     metrics::ExporterOptions eo;
-    eo.listen = config.control->metrics_listen;
-    eo.collector.entities.all = config.control->session_metrics;
+    eo.listen = metrics_listen;
+    if (config.control) {
+      eo.collector.entities.all = config.control->session_metrics;
+      eo.collector.entities.top = config.control->session_metrics_top;
+    }
     try {
       exporter = std::make_unique<metrics::MetricsExporter>(eo, observer.sampler(),
                                                             observe_only ? nullptr : &metrics);

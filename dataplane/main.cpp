@@ -12,6 +12,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 #include <sys/random.h>
 
 #include <atomic>
@@ -156,6 +157,15 @@ int run(const Options& opt) {
     return 1;
   }
 
+  // Full port capture with dpdk-dumpcap or dpdk-pdump: they attach as
+  // secondary processes, which needs the multi-process channel (hugepages
+  // and neither --no-shconf nor --in-memory; docs/metrics.md, "Capture").
+  // Without it rte_pdump_init fails with ENOTSUP and port capture is off.
+  const bool pdump = rte_pdump_init() == 0;
+  if (!pdump && rte_errno != ENOTSUP)
+    std::fprintf(stderr, "softwire-dp: port capture (rte_pdump) unavailable: %s\n",
+                 rte_strerror(rte_errno));
+
   int exit_code = 0;
   std::vector<dp::PortHandle> ports;
   {
@@ -269,6 +279,7 @@ int run(const Options& opt) {
     }
     segment->unlink();
   }
+  if (pdump) rte_pdump_uninit();
   rte_mempool_free(pool);
   rte_eal_cleanup();
   return exit_code;

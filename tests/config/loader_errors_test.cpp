@@ -754,6 +754,11 @@ TEST(ConfigErrors, SessionMetricsOfWrongType) {
                         "control.session_metrics", "expected a boolean (true/false), got a string");
 }
 
+TEST(ConfigErrors, SessionMetricsTopOutOfRange) {
+  expect_added_error("session_metrics = true;", "  session_metrics_top = 100001;",
+                     "control.session_metrics_top", "must be 0..100000, got 100001");
+}
+
 TEST(ConfigErrors, PuntRatePerPeerOutOfRange) {
   expect_added_error("session_metrics = true;", "  punt_rate_per_peer = 0;",
                      "control.punt_rate_per_peer", "must be 1..1000000, got 0");
