@@ -7,14 +7,17 @@
 #   3. decodes that capture layer by layer with the protocol codecs;
 #   4. runs softwire-dp on DPDK virtual devices (net_pcap) over it and prints
 #      what was forwarded and why the rest was dropped, then checks every
-#      output and counter against the generator's independent expectations.
+#      output and counter against the generator's independent expectations;
+#   6. runs softwire-dp in control mode with softwire-cp live (net_af_packet in
+#      a network namespace): softwire-ctl adds a subscriber while its traffic
+#      arrives, an LCP keepalive is answered, counters and a Prometheus scrape.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$SOFTWIRE_ROOT"
 
 ensure_packages
 build_release >/dev/null
-echo "== built: $(ls build/dataplane/softwire-dp build/dataplane/softwire-decode | tr '\n' ' ')"
+echo "== built: $(ls build/dataplane/softwire-dp build/dataplane/softwire-decode build/control/softwire-cp build/control/softwire-ctl | tr '\n' ' ')"
 
 out="$SOFTWIRE_ROOT/demo-out"
 rm -rf "$out" && mkdir -p "$out"
@@ -53,3 +56,7 @@ if /usr/bin/python3 scripts/softwire_traffic.py check "$out"; then
 else
   echo "MISMATCH (see above)"; exit 1
 fi
+
+echo
+echo "== 6. control plane: softwire-cp and softwire-ctl with softwire-dp, live"
+/usr/bin/python3 scripts/demo_control.py build "$out/control"
