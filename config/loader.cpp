@@ -846,8 +846,8 @@ class Loader {
   ControlConfig read_control(const Setting& setting, const std::string& instance) const {
     const Group group(reporter_, setting,
                       {"socket", "metrics_listen", "session_metrics", "session_metrics_top",
-                       "punt_rate_per_peer", "punt_burst_per_peer", "punt_rate_global",
-                       "punt_burst_global", "security_log", "rekey_grace"});
+                       "sa_metrics_limit", "punt_rate_per_peer", "punt_burst_per_peer",
+                       "punt_rate_global", "punt_burst_global", "security_log", "rekey_grace"});
     ControlConfig control;
     control.socket = "/run/softwire/" + instance + ".sock";
     if (const Setting* socket = group.find("socket")) {
@@ -864,6 +864,8 @@ class Loader {
     control.session_metrics = values_.boolean_or(group, "session_metrics", false);
     control.session_metrics_top =
         static_cast<uint32_t>(values_.integer_or(group, "session_metrics_top", 0, 100'000, 0));
+    control.sa_metrics_limit =
+        static_cast<uint32_t>(values_.integer_or(group, "sa_metrics_limit", 0, 1'000'000, 1024));
     const auto rate = [&](std::string_view name, int64_t max, int64_t fallback) {
       return static_cast<uint32_t>(values_.integer_or(group, name, 1, max, fallback));
     };

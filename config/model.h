@@ -146,6 +146,7 @@ struct ControlConfig {
   std::string metrics_listen;        // "host:port" for Prometheus; empty = off
   bool session_metrics = false;      // per-session and per-SA series for every one
   uint32_t session_metrics_top = 0;  // else: only the top N by traffic (0 = none)
+  uint32_t sa_metrics_limit = 1024;  // per-SA series for all SAs up to this many, else the top
   // Punt policers, per data-plane worker: packets per second and burst.
   uint32_t punt_rate_per_peer = 200;
   uint32_t punt_burst_per_peer = 50;

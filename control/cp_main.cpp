@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
     if (config.control) {
       eo.collector.entities.all = config.control->session_metrics;
       eo.collector.entities.top = config.control->session_metrics_top;
+      eo.collector.entities.sa_limit = config.control->sa_metrics_limit;
     }
     try {
       exporter = std::make_unique<metrics::MetricsExporter>(eo, observer.sampler(),

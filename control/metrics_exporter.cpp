@@ -285,10 +285,17 @@ void collect_dataplane(const DataplaneSample& s, const EntityMetrics& entities, 
     sample(worker_ring_drops, {{"worker", worker}, {"ring", "punt"}}, double(ws.punt_ring_full));
   }
 
-  // Per SA and per session: opt-in (cardinality).
-  if (!entities.all && entities.top == 0) return;
+  // Per SA: bounded by sa_limit unless `all`; per session: opt-in.
+  EntityMetrics sa_mode = entities;
+  if (!entities.all) {
+    const auto in_use = std::count_if(s.stats.sas.begin(), s.stats.sas.end(), [](const auto& e) {
+      return e.state != shm::SaStateCode::kFree;
+    });
+    sa_mode.all = static_cast<uint64_t>(in_use) <= entities.sa_limit;
+    sa_mode.top = std::max(entities.top, entities.sa_limit / 2);
+  }
   const std::vector<uint32_t> sa_indices = select_entries(
-      s.stats.sas, entities,
+      s.stats.sas, sa_mode,
       [](const shm::SaStats& e) { return e.state != shm::SaStateCode::kFree; },
       [](const shm::SaStats& e) { return e.bytes; },
       [](const shm::SaStats& e) { return e.auth_failed + e.replayed; });
@@ -318,6 +325,7 @@ void collect_dataplane(const DataplaneSample& s, const EntityMetrics& entities, 
     sample(sa_expired, {{"spi", spi}, {"direction", direction}, {"kind", "hard"}}, hard);
   }
 
+  if (!entities.all && entities.top == 0) return;
   const std::vector<uint32_t> session_indices = select_entries(
       s.stats.sessions, entities, [](const shm::SessionStats& e) { return e.in_use != 0; },
       [](const shm::SessionStats& e) { return e.up_bytes + e.down_bytes; },

@@ -76,8 +76,8 @@ class SegmentObserver {
   std::optional<shm::Segment> segment_;  // the current attachment, if any
 };
 
-// Per-session and per-SA series. Off by default: the stats area can hold a
-// million sessions. `all` wins over `top`.
+// Per-session and per-SA series. Sessions are off by default: the stats area
+// can hold a million of them. `all` wins over `top` and `sa_limit`.
 struct EntityMetrics {
   bool all = false;  // control.session_metrics = true: every session and SA
   // Proposed control.session_metrics_top: when > 0 (and `all` is false), the
@@ -86,6 +86,12 @@ struct EntityMetrics {
   // `top` with most authentication failures + replays. At most 2 * top
   // sessions and 2 * top SAs.
   uint32_t top = 0;
+  // Per-SA series without `all` (control.sa_metrics_limit): every SA while
+  // at most sa_limit are in use; beyond that the sa_limit / 2 with most bytes
+  // plus the sa_limit / 2 with most authentication failures + replays (or
+  // `top` of each, if larger). So per-SA metrics are there by default and
+  // stay bounded: at most sa_limit (+ 2 top) SAs, 7 series each.
+  uint32_t sa_limit = 1024;
 };
 
 struct CollectorOptions {

@@ -759,6 +759,11 @@ TEST(ConfigErrors, SessionMetricsTopOutOfRange) {
                      "control.session_metrics_top", "must be 0..100000, got 100001");
 }
 
+TEST(ConfigErrors, SaMetricsLimitOutOfRange) {
+  expect_added_error("session_metrics = true;", "  sa_metrics_limit = 1000001;",
+                     "control.sa_metrics_limit", "must be 0..1000000, got 1000001");
+}
+
 TEST(ConfigErrors, PuntRatePerPeerOutOfRange) {
   expect_added_error("session_metrics = true;", "  punt_rate_per_peer = 0;",
                      "control.punt_rate_per_peer", "must be 1..1000000, got 0");

@@ -177,7 +177,8 @@ class MetricsExporterTest : public ::testing::Test {
   // share one exporter per option set and stop them all at once at the end.
   static void SetUpTestSuite() {
     shared_cp_ = new cp::CpMetrics();
-    exporters_ = new std::map<std::tuple<bool, uint32_t, bool>, std::unique_ptr<MetricsExporter>>();
+    exporters_ = new std::map<std::tuple<bool, uint32_t, uint32_t, bool>,
+                              std::unique_ptr<MetricsExporter>>();
   }
   static void TearDownTestSuite() {
     std::vector<std::thread> stoppers;
@@ -323,7 +324,7 @@ class MetricsExporterTest : public ::testing::Test {
   // Selects (starting it at first use) the exporter with these options. Its
   // sampler reads the current test's segment.
   void start(EntityMetrics entities = {}, bool with_cp = true) {
-    auto& exporter = (*exporters_)[{entities.all, entities.top, with_cp}];
+    auto& exporter = (*exporters_)[{entities.all, entities.top, entities.sa_limit, with_cp}];
     if (!exporter) {
       ExporterOptions options;
       options.listen = "127.0.0.1:0";
@@ -350,8 +351,8 @@ class MetricsExporterTest : public ::testing::Test {
 
   static inline MetricsExporterTest* current_ = nullptr;
   static inline cp::CpMetrics* shared_cp_ = nullptr;
-  static inline std::map<std::tuple<bool, uint32_t, bool>, std::unique_ptr<MetricsExporter>>*
-      exporters_ = nullptr;
+  static inline std::map<std::tuple<bool, uint32_t, uint32_t, bool>,
+                         std::unique_ptr<MetricsExporter>>* exporters_ = nullptr;
 
   std::string instance_;
   std::optional<shm::Segment> segment_;
@@ -437,9 +438,11 @@ TEST_F(MetricsExporterTest, ExactValuesOfTheDataPlane) {
   EXPECT_EQ(s.value("softwire_mempool_in_use"), 1234);
   EXPECT_EQ(s.value("softwire_mempool_capacity"), 65535);
 
-  // Per-session and per-SA series are off by default.
+  // Per-session series are off by default; per-SA series are on while at
+  // most sa_limit (1024) SAs are in use: all 4 here.
   EXPECT_EQ(s.count("softwire_session_bytes_total"), 0u);
-  EXPECT_EQ(s.count("softwire_sa_bytes_total"), 0u);
+  EXPECT_EQ(s.count("softwire_sa_bytes_total"), 4u);
+  EXPECT_EQ(s.count("softwire_sa_lifetime_expired"), 8u);
 }
 
 TEST_F(MetricsExporterTest, RingDepthsAndDropsFromTheSegmentHeader) {
@@ -672,7 +675,7 @@ TEST_F(MetricsExporterTest, AllSessionsAndSas) {
 }
 
 TEST_F(MetricsExporterTest, TopSessionsByTrafficPlusSpoofers) {
-  start({.all = false, .top = 2});
+  start({.all = false, .top = 2, .sa_limit = 0});
   const Scrape s = scrape();
   // Top 2 by bytes: (2,4) with 30000 and (1,2) with 3000; plus (1,3), the only spoofer.
   EXPECT_EQ(s.count("softwire_session_spoofed_packets_total"), 3u);
@@ -691,8 +694,22 @@ TEST_F(MetricsExporterTest, TopSessionsByTrafficPlusSpoofers) {
   EXPECT_FALSE(s.has(R"(softwire_sa_bytes_total{direction="out",spi="0x00002000"})"));
 }
 
+TEST_F(MetricsExporterTest, SaSeriesAreBoundedBySaLimit) {
+  // 4 SAs in use, limit 3: the one with most bytes (0x2001) plus the one with
+  // most failures (0x1001); no session series.
+  start({.all = false, .top = 0, .sa_limit = 3});
+  const Scrape s = scrape();
+  EXPECT_EQ(s.count("softwire_sa_bytes_total"), 2u);
+  EXPECT_TRUE(s.has(R"(softwire_sa_bytes_total{direction="out",spi="0x00002001"})"));
+  EXPECT_TRUE(s.has(R"(softwire_sa_bytes_total{direction="in",spi="0x00001001"})"));
+  EXPECT_EQ(s.count("softwire_session_bytes_total"), 0u);
+  // Limit 4: all of them.
+  start({.all = false, .top = 0, .sa_limit = 4});
+  EXPECT_EQ(scrape().count("softwire_sa_bytes_total"), 4u);
+}
+
 TEST_F(MetricsExporterTest, TopOneIsBoundedEvenWithManyCandidates) {
-  start({.all = false, .top = 1});
+  start({.all = false, .top = 1, .sa_limit = 0});
   const Scrape s = scrape();
   EXPECT_EQ(s.count("softwire_session_spoofed_packets_total"), 2u);  // (2,4) and spoofer (1,3)
   EXPECT_EQ(s.count("softwire_sa_bytes_total"), 2u);                 // 0x2001 and 0x1001
