@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_quote.h"
+
 namespace softwire::cp {
 
 // Appends JSON text. The caller keeps the structure valid; comma placement
@@ -44,7 +46,7 @@ class JsonWriter {
   bool need_comma_ = false;
 };
 
-std::string json_quote(std::string_view text);
+using softwire::json_quote;
 
 struct JsonMember;
 

@@ -398,25 +398,33 @@ std::string sa_pair_error(const shm::SaRecord& in, const shm::SaRecord& out) {
 
 }  // namespace
 
+OpResult DataplaneState::resolve_session_sas(const shm::SessionRecord& record,
+                                             SessionSas& out) const {
+  out.sa_in = find_sa(record.sa_in_spi, shm::Direction::kIn);
+  if (out.sa_in == kNoIndex)
+    return failure(shm::Status::kNotFound, "sa_in_spi: no inbound SA " + hex(record.sa_in_spi));
+  out.sa_out = find_sa(record.sa_out_spi, shm::Direction::kOut);
+  if (out.sa_out == kNoIndex)
+    return failure(shm::Status::kNotFound, "sa_out_spi: no outbound SA " + hex(record.sa_out_spi));
+  out.sa_in_old = kNoIndex;
+  if (record.sa_in_old_spi != shm::kNone) {
+    out.sa_in_old = find_sa(record.sa_in_old_spi, shm::Direction::kIn);
+    if (out.sa_in_old == kNoIndex)
+      return failure(shm::Status::kNotFound,
+                     "sa_in_old_spi: no inbound SA " + hex(record.sa_in_old_spi));
+  }
+  if (std::string e = sa_pair_error(sa_records_[out.sa_in], sa_records_[out.sa_out]); !e.empty())
+    return failure(shm::Status::kInvalid, e);
+  return OpResult{};
+}
+
 OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   auto parsed = shm::to_config(record);
   if (const auto* e = std::get_if<std::string>(&parsed)) return failure(shm::Status::kInvalid, *e);
   const config::SessionConfig& c = std::get<config::SessionConfig>(parsed);
-  const uint32_t sa_in = find_sa(record.sa_in_spi, shm::Direction::kIn);
-  if (sa_in == kNoIndex)
-    return failure(shm::Status::kNotFound, "sa_in_spi: no inbound SA " + hex(record.sa_in_spi));
-  const uint32_t sa_out = find_sa(record.sa_out_spi, shm::Direction::kOut);
-  if (sa_out == kNoIndex)
-    return failure(shm::Status::kNotFound, "sa_out_spi: no outbound SA " + hex(record.sa_out_spi));
-  uint32_t sa_in_old = kNoIndex;
-  if (record.sa_in_old_spi != shm::kNone) {
-    sa_in_old = find_sa(record.sa_in_old_spi, shm::Direction::kIn);
-    if (sa_in_old == kNoIndex)
-      return failure(shm::Status::kNotFound,
-                     "sa_in_old_spi: no inbound SA " + hex(record.sa_in_old_spi));
-  }
-  if (std::string e = sa_pair_error(sa_records_[sa_in], sa_records_[sa_out]); !e.empty())
-    return failure(shm::Status::kInvalid, e);
+  SessionSas sas;
+  if (OpResult r = resolve_session_sas(record, sas); !r.ok()) return r;
+  const auto [sa_in, sa_in_old, sa_out] = sas;
   if (record.origin != shm::Origin::kStatic && record.origin != shm::Origin::kDynamic)
     return failure(shm::Status::kInvalid, "origin: must be static (0) or dynamic (1)");
   const tables::SessionKey key{c.tunnel_id, c.session_id};
@@ -490,21 +498,9 @@ OpResult DataplaneState::modify_session(const shm::SessionRecord& record) {
   if (record.mtu < 576 || record.mtu > 9000)
     return failure(shm::Status::kInvalid,
                    "mtu: must be 576..9000, got " + std::to_string(record.mtu));
-  const uint32_t sa_in = find_sa(record.sa_in_spi, shm::Direction::kIn);
-  if (sa_in == kNoIndex)
-    return failure(shm::Status::kNotFound, "sa_in_spi: no inbound SA " + hex(record.sa_in_spi));
-  const uint32_t sa_out = find_sa(record.sa_out_spi, shm::Direction::kOut);
-  if (sa_out == kNoIndex)
-    return failure(shm::Status::kNotFound, "sa_out_spi: no outbound SA " + hex(record.sa_out_spi));
-  uint32_t sa_in_old = kNoIndex;
-  if (record.sa_in_old_spi != shm::kNone) {
-    sa_in_old = find_sa(record.sa_in_old_spi, shm::Direction::kIn);
-    if (sa_in_old == kNoIndex)
-      return failure(shm::Status::kNotFound,
-                     "sa_in_old_spi: no inbound SA " + hex(record.sa_in_old_spi));
-  }
-  if (std::string e = sa_pair_error(sa_records_[sa_in], sa_records_[sa_out]); !e.empty())
-    return failure(shm::Status::kInvalid, e);
+  SessionSas sas;
+  if (OpResult r = resolve_session_sas(record, sas); !r.ok()) return r;
+  const auto [sa_in, sa_in_old, sa_out] = sas;
   SessionState& s = sessions[index];
   const uint32_t before[] = {s.sa_in.load(std::memory_order_relaxed),
                              s.sa_in_old.load(std::memory_order_relaxed),

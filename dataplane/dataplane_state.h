@@ -214,7 +214,6 @@ class DataplaneState {
   uint32_t sas_in_use() const { return static_cast<uint32_t>(sa_by_key_.size()); }
   uint32_t sessions_in_use() const { return session_table.size(); }
 
-
   // Frees every packet waiting in a hand-off ring (shutdown, after the
   // workers stopped).
   void drain_handoff_rings();
@@ -237,7 +236,7 @@ class DataplaneState {
   uint32_t session_capacity = 0;
 
   // Cold, main lcore only.
-  std::vector<std::string> session_identity;  // by session index
+  std::vector<std::string> session_identity;                    // by session index
   std::vector<std::vector<config::IpPrefix>> session_prefixes;  // by session index
   std::vector<uint32_t> sa_indices_in_config_order;
   std::vector<uint32_t> session_indices_in_config_order;
@@ -254,6 +253,12 @@ class DataplaneState {
   const rte_ether_addr& next_hop_mac(uint16_t port, const config::IpAddress& address) const;
 
  private:
+  // The slots of a session record's SAs (sa_in_old = kNoIndex when none),
+  // checked to exist and to form a pair.
+  struct SessionSas {
+    uint32_t sa_in, sa_in_old, sa_out;
+  };
+  OpResult resolve_session_sas(const shm::SessionRecord& record, SessionSas& out) const;
   DataplaneState(const config::Config& cfg, const std::vector<PortHandle>& ports, unsigned workers,
                  int socket_id, const Capacities& caps);
   void build_sa(SaState& sa, const config::SaConfig& c, uint64_t initial_seq);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_quote.h"
 #include "dataplane/counters.h"
 #include "dataplane/dataplane_state.h"
 
@@ -35,7 +36,6 @@ std::string stats_json(const DataplaneState& state, std::span<const WorkerCounte
                        double elapsed_seconds, const rte_mempool* pool,
                        const MeasurementWindow* window = nullptr);
 
-// JSON string literal with the characters RFC 8259 requires escaped.
-std::string json_quote(std::string_view s);
+using softwire::json_quote;
 
 }  // namespace softwire::dp
