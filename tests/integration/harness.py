@@ -32,6 +32,10 @@ _parser = argparse.ArgumentParser(add_help=False)
 _parser.add_argument("--dp", default=os.environ.get("SOFTWIRE_DP"))
 _parser.add_argument("--cp", default=os.environ.get("SOFTWIRE_CP"))
 _parser.add_argument("--ctl", default=os.environ.get("SOFTWIRE_CTL"))
+# The control-plane issue's add rate; 0 for sanitizer builds, whose
+# instrumented binaries are several times slower (the rate is a property of
+# the optimised build).
+_parser.add_argument("--min-add-rate", type=float, default=50_000)
 _parser.add_argument("--scratch", default=None)
 _parser.add_argument("--keep", action="store_true")
 ARGS, _REST = _parser.parse_known_args()
