@@ -3,8 +3,8 @@
 // byte picks the parser; the rest, split at spaces and newlines, are the
 // arguments. Every parser returns a value or an error that starts with the
 // name of an argument ("spi: ..."), never throws; a value obeys the
-// parser's ranges, and an SA or session survives the trip through its
-// control channel record unchanged.
+// parser's ranges, holds no argument with a NUL, and an SA or session
+// survives the trip through its control channel record unchanged.
 #include <string.h>
 
 #include <algorithm>
@@ -58,6 +58,12 @@ void check_error(const std::string& error, const std::vector<std::string>& args,
   check(false);
 }
 
+// Accepted arguments hold no NUL (the operator socket's JSON can carry one;
+// the channel's fixed fields and inet_pton would stop at it).
+void check_no_nul(const std::vector<std::string>& args) {
+  for (const std::string& a : args) check(a.find('\0') == std::string::npos);
+}
+
 void check_same_sa(const config::SaConfig& a, const config::SaConfig& b) {
   check(a.spi == b.spi && a.direction == b.direction && a.proposal == b.proposal);
   check(a.mode == b.mode && a.esn == b.esn && a.nat_t == b.nat_t);
@@ -80,6 +86,7 @@ void fuzz_sa_add(const std::vector<std::string>& args) {
                  "local_port/remote_port", "local_ts/remote_ts", "soft_life_*"});
     return;
   }
+  check_no_nul(args);
   const config::SaConfig& sa = std::get<config::SaConfig>(result);
   check(sa.spi >= 256);
   check(sa.key.size() == config::proposal_key_bytes(sa.proposal));
@@ -98,6 +105,7 @@ void fuzz_session_add(const std::vector<std::string>& args) {
                  "peer_session_id", "prefixes", "mtu", "peer_port"});
     return;
   }
+  check_no_nul(args);
   const config::SessionConfig& s = std::get<config::SessionConfig>(result);
   check(!s.identity.empty() && s.identity.size() < shm::kIdentityLength);
   check(s.sa_in >= 256 && s.sa_out >= 256 && !s.prefixes.empty());
@@ -121,6 +129,7 @@ void fuzz_sa_delete(const std::vector<std::string>& args) {
     check_error(*error, args, {"spi", "direction"});
     return;
   }
+  check_no_nul(args);
   check(std::get<cp::SaDeleteArgs>(result).spi >= 256);
 }
 
@@ -130,6 +139,7 @@ void fuzz_rekey(const std::vector<std::string>& args) {
     check_error(*error, args, {"identity", "sa_in", "sa_out", "grace"});
     return;
   }
+  check_no_nul(args);
   const cp::RekeyArgs& r = std::get<cp::RekeyArgs>(result);
   check(!r.identity.empty() && r.sa_in >= 256 && r.sa_out >= 256);
   check(!r.grace_seconds || (*r.grace_seconds >= 0 && *r.grace_seconds <= 86400));
@@ -141,6 +151,7 @@ void fuzz_capture(const std::vector<std::string>& args) {
     check_error(*error, args, {"--reason", "--identity", "--count", "--timeout", "--write"});
     return;
   }
+  check_no_nul(args);
   const cp::CaptureArgs& c = std::get<cp::CaptureArgs>(result);
   check(c.count >= 1 && c.count <= 100000);
   check(c.timeout_seconds > 0 && c.timeout_seconds <= 3600);
