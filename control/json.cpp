@@ -244,18 +244,38 @@ class Parser {
     }
     return number(out);
   }
+  // RFC 8259 §6: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. to_json
+  // passes the text through, so it has to be JSON itself ("+1", ".5", "01"
+  // and "1." are not).
   bool number(JsonValue& out) {
     const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos)
+    auto at = [&](std::string_view set) {
+      return pos_ < text_.size() && set.find(text_[pos_]) != std::string_view::npos;
+    };
+    auto digits = [&] {
+      const size_t from = pos_;
+      while (at("0123456789")) ++pos_;
+      return pos_ > from;
+    };
+    if (at("-")) ++pos_;
+    if (!at("0123456789")) return fail(pos_ == start ? "unexpected character" : "bad number");
+    if (at("0"))
       ++pos_;
-    if (pos_ == start) return fail("unexpected character");
-    const std::string digits(text_.substr(start, pos_ - start));
-    char* end = nullptr;
-    out.number = std::strtod(digits.c_str(), &end);
-    if (end != digits.c_str() + digits.size()) return fail("bad number");
+    else
+      digits();
+    if (at(".")) {
+      ++pos_;
+      if (!digits()) return fail("bad number");
+    }
+    if (at("eE")) {
+      ++pos_;
+      if (at("+-")) ++pos_;
+      if (!digits()) return fail("bad number");
+    }
+    std::string text(text_.substr(start, pos_ - start));
+    out.number = std::strtod(text.c_str(), nullptr);
     out.type = JsonValue::Type::kNumber;
-    out.string = digits;  // exact text: 64-bit counters survive a pass-through
+    out.string = std::move(text);  // exact text: 64-bit counters survive a pass-through
     return true;
   }
   bool hex4(unsigned& out) {

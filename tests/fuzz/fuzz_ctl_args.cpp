@@ -80,10 +80,27 @@ void fuzz_sa_add(const std::vector<std::string>& args) {
   auto result = cp::parse_sa_add(args);
   if (auto* error = std::get_if<std::string>(&result)) {
     check_error(*error, args,
-                {"spi", "direction", "local", "remote", "proposal", "key", "esn", "replay_window",
-                 "nat_t", "local_port", "remote_port", "mode", "local_ts", "remote_ts",
-                 "life_bytes", "life_packets", "soft_life_bytes", "soft_life_packets",
-                 "local_port/remote_port", "local_ts/remote_ts", "soft_life_*"});
+                {"spi",
+                 "direction",
+                 "local",
+                 "remote",
+                 "proposal",
+                 "key",
+                 "esn",
+                 "replay_window",
+                 "nat_t",
+                 "local_port",
+                 "remote_port",
+                 "mode",
+                 "local_ts",
+                 "remote_ts",
+                 "life_bytes",
+                 "life_packets",
+                 "soft_life_bytes",
+                 "soft_life_packets",
+                 "local_port/remote_port",
+                 "local_ts/remote_ts",
+                 "soft_life_*"});
     return;
   }
   check_no_nul(args);

@@ -1,7 +1,8 @@
 // Fuzzes cp::parse_json, the operator socket's JSON parser: a parsed value
 // written back by to_json() parses again to the same value (compared by its
-// to_json text), and strings decoded from valid UTF-8 are valid UTF-8 (a
-// \u escape never produces bytes no decoder accepts).
+// to_json text), numbers are passed through only when they are JSON
+// numbers, and strings decoded from valid UTF-8 are valid UTF-8 (a \u
+// escape never produces bytes no decoder accepts).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,17 +52,79 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-bool strings_are_utf8(const JsonValue& v) {
+// RFC 8259 §6, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, as a state
+// machine written independently of the parser.
+bool is_json_number(std::string_view text) {
+  enum State { kStart, kSign, kZero, kInteger, kDot, kFraction, kE, kExponentSign, kExponent };
+  State state = kStart;
+  for (const char c : text) {
+    const bool digit = c >= '0' && c <= '9';
+    switch (state) {
+      case kStart:
+        if (c == '-')
+          state = kSign;
+        else if (c == '0')
+          state = kZero;
+        else if (digit)
+          state = kInteger;
+        else
+          return false;
+        break;
+      case kSign:
+        if (c == '0')
+          state = kZero;
+        else if (digit)
+          state = kInteger;
+        else
+          return false;
+        break;
+      case kZero:
+      case kInteger:
+      case kFraction:
+        if (digit && state != kZero) break;
+        if (c == '.' && state != kFraction)
+          state = kDot;
+        else if (c == 'e' || c == 'E')
+          state = kE;
+        else
+          return false;
+        break;
+      case kDot:
+        if (!digit) return false;
+        state = kFraction;
+        break;
+      case kE:
+        if (c == '+' || c == '-')
+          state = kExponentSign;
+        else if (digit)
+          state = kExponent;
+        else
+          return false;
+        break;
+      case kExponentSign:
+      case kExponent:
+        if (!digit) return false;
+        state = kExponent;
+        break;
+    }
+  }
+  return state == kZero || state == kInteger || state == kFraction || state == kExponent;
+}
+
+// Numbers are JSON numbers; with `utf8`, strings and keys are valid UTF-8.
+bool well_formed(const JsonValue& v, bool utf8) {
   switch (v.type) {
+    case JsonValue::Type::kNumber:
+      return is_json_number(v.string);
     case JsonValue::Type::kString:
-      return is_valid_utf8(v.string);
+      return !utf8 || is_valid_utf8(v.string);
     case JsonValue::Type::kArray:
       for (const auto& e : v.array)
-        if (!strings_are_utf8(e)) return false;
+        if (!well_formed(e, utf8)) return false;
       return true;
     case JsonValue::Type::kObject:
       for (const auto& [k, e] : v.object)
-        if (!is_valid_utf8(k) || !strings_are_utf8(e)) return false;
+        if ((utf8 && !is_valid_utf8(k)) || !well_formed(e, utf8)) return false;
       return true;
     default:
       return true;
@@ -78,7 +141,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!error.empty());
     return 0;
   }
-  if (is_valid_utf8(text)) check(strings_are_utf8(*value));
+  check(well_formed(*value, is_valid_utf8(text)));
   const std::string first = softwire::cp::to_json(*value);
   std::string again_error;
   const auto again = softwire::cp::parse_json(first, &again_error);

@@ -62,7 +62,7 @@ TEST(Json, UnpairedSurrogatesDecodeToReplacementCharacter) {
   EXPECT_EQ(decoded(R"("\ud83d\ude00")"), "\xf0\x9f\x98\x80");  // U+1F600, a real pair
   EXPECT_EQ(decoded(R"("\ud800")"), "\xef\xbf\xbd");
   EXPECT_EQ(decoded(R"("\udc00x")"), "\xef\xbf\xbdx");
-  EXPECT_EQ(decoded(R"("\ud800\u0041")"), "\xef\xbf\xbd" "A");
+  EXPECT_EQ(decoded(R"("\ud800\u0041")"), std::string("\xef\xbf\xbd") + "A");
   EXPECT_EQ(decoded(R"("\ud800\ud83d\ude00")"), "\xef\xbf\xbd\xf0\x9f\x98\x80");
   EXPECT_FALSE(parse_json(R"("\ud800\u00")").has_value());
 }
@@ -86,6 +86,19 @@ TEST(Json, OperatorRequestIdsAreExactIntegers) {
   r = parse_operator_request(R"({"id":"x","args":["a"]})");  // not a number: ignored
   ASSERT_TRUE(r);
   EXPECT_EQ(r->id, 0u);
+}
+
+// Found by review while writing fuzz_json: numbers such as "+1" or ".5"
+// were accepted and to_json passed them through, so its output was not JSON.
+TEST(Json, NumbersFollowTheJsonGrammar) {
+  for (const char* good : {"0", "-0", "12", "-1.5", "1e3", "1E+3", "2.5e-7", "0.0"}) {
+    auto v = parse_json(good);
+    ASSERT_TRUE(v) << good;
+    EXPECT_EQ(to_json(*v), good);
+  }
+  EXPECT_DOUBLE_EQ(parse_json("-2.5e-1")->number, -0.25);
+  for (const char* bad : {"+1", ".5", "1.", "01", "-", "1e", "1e+", "--1", "1.e3", "0x10", "-.5"})
+    EXPECT_FALSE(parse_json(bad).has_value()) << bad;
 }
 
 }  // namespace
