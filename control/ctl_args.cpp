@@ -51,6 +51,10 @@ class KeyValues {
         return std::string(name) + ": unknown argument (known: " + list + ")";
       }
       if (find(name) != nullptr) return std::string(name) + ": given twice";
+      // Only the operator socket's JSON can carry a NUL (\u0000); the
+      // control channel's fixed fields and inet_pton would stop at it.
+      if (value.find('\0') != std::string_view::npos)
+        return std::string(name) + ": contains a NUL character";
       values_.emplace_back(std::string(name), std::string(value));
     }
     return "";
@@ -349,6 +353,7 @@ ParseResult<CaptureArgs> parse_capture(const std::vector<std::string>& args) {
         a == "--write") {
       if (i + 1 >= args.size()) return a + ": needs a value";
       const std::string& text = args[++i];
+      if (text.find('\0') != std::string::npos) return a + ": contains a NUL character";
       if (a == "--reason") {
         out.reason = text;
       } else if (a == "--identity") {

@@ -313,7 +313,10 @@ int run_batch(Connection& c, const std::string& source, bool json, double timeou
         ++failed;
         const JsonValue* id = v->find("id");
         const JsonValue* error = v->find("error");
-        const size_t index = id && id->is_number() ? static_cast<size_t>(id->number) : 0;
+        // The cp echoes our ids (indexes into lines); anything else names no line.
+        const bool known = id && id->is_number() && id->number >= 0 &&
+                           id->number < static_cast<double>(lines.size());
+        const size_t index = known ? static_cast<size_t>(id->number) : lines.size();
         if (index < lines.size())
           std::cerr << "softwire-ctl: batch: line " << lines[index].number << ": "
                     << lines[index].command << ": " << (error ? error->string : "failed") << "\n";

@@ -1,5 +1,6 @@
 #include "control/json.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -138,8 +139,8 @@ class Parser {
       } else {
         JsonValue v;
         if (!value(v, 1)) return false;
-        if (name == "id" && v.is_number() && v.number >= 0)
-          out.id = static_cast<uint64_t>(v.number);
+        if (name == "id" && v.is_number() && !request_id(v.string, out.id))
+          return fail("id: not an integer in 0..18446744073709551615");
         if (name == "json" && v.is_bool()) out.json = v.boolean;
       }
       skip_space();
@@ -161,6 +162,16 @@ class Parser {
   bool fail(const std::string& what) {
     if (error_.empty()) error_ = what + " at offset " + std::to_string(pos_);
     return false;
+  }
+  // The request id as written: decimal digits that fit 64 bits (a double
+  // would round large ids, and converting one out of range is undefined).
+  static bool request_id(const std::string& digits, uint64_t& out) {
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+    errno = 0;
+    const unsigned long long v = std::strtoull(digits.c_str(), nullptr, 10);
+    if (errno == ERANGE) return false;
+    out = v;
+    return true;
   }
   void skip_space() {
     while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
@@ -198,18 +209,38 @@ class Parser {
     }
     return number(out);
   }
+  // RFC 8259 §6: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. to_json
+  // passes the text through, so it has to be JSON itself ("+1", ".5", "01"
+  // and "1." are not).
   bool number(JsonValue& out) {
     const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           std::string_view("+-0123456789.eE").find(text_[pos_]) != std::string_view::npos)
+    auto at = [&](std::string_view set) {
+      return pos_ < text_.size() && set.find(text_[pos_]) != std::string_view::npos;
+    };
+    auto digits = [&] {
+      const size_t from = pos_;
+      while (at("0123456789")) ++pos_;
+      return pos_ > from;
+    };
+    if (at("-")) ++pos_;
+    if (!at("0123456789")) return fail(pos_ == start ? "unexpected character" : "bad number");
+    if (at("0"))
       ++pos_;
-    if (pos_ == start) return fail("unexpected character");
-    const std::string digits(text_.substr(start, pos_ - start));
-    char* end = nullptr;
-    out.number = std::strtod(digits.c_str(), &end);
-    if (end != digits.c_str() + digits.size()) return fail("bad number");
+    else
+      digits();
+    if (at(".")) {
+      ++pos_;
+      if (!digits()) return fail("bad number");
+    }
+    if (at("eE")) {
+      ++pos_;
+      if (at("+-")) ++pos_;
+      if (!digits()) return fail("bad number");
+    }
+    std::string text(text_.substr(start, pos_ - start));
+    out.number = std::strtod(text.c_str(), nullptr);
     out.type = JsonValue::Type::kNumber;
-    out.string = digits;  // exact text: 64-bit counters survive a pass-through
+    out.string = std::move(text);  // exact text: 64-bit counters survive a pass-through
     return true;
   }
   bool hex4(unsigned& out) {
@@ -294,8 +325,15 @@ class Parser {
             pos_ += 2;
             unsigned low = 0;
             if (!hex4(low)) return false;
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+            if (low >= 0xdc00 && low < 0xe000) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+            } else {
+              pos_ -= 6;  // not a pair: the second escape is decoded on its own
+            }
           }
+          // A surrogate left unpaired has no UTF-8 form: U+FFFD stands in
+          // for it, so decoded strings stay valid UTF-8.
+          if (cp >= 0xd800 && cp < 0xe000) cp = 0xfffd;
           utf8(cp, out);
           break;
         }

@@ -77,8 +77,9 @@ std::optional<JsonValue> parse_json(std::string_view text, std::string* error = 
 
 // The operator socket's request, {"id": N, "json": bool, "args": ["..", ..]},
 // parsed without building a JsonValue tree (bulk adds parse one per
-// session). Other keys are skipped. nullopt (with `error`) when malformed or
-// when args is missing or holds anything but strings.
+// session). Other keys are skipped. nullopt (with `error`) when malformed,
+// when args is missing or holds anything but strings, or when a numeric id
+// is not an integer in 0..2^64-1 (digits only; kept exact).
 struct OperatorRequest {
   uint64_t id = 0;
   bool json = false;

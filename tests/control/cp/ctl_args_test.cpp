@@ -154,6 +154,24 @@ TEST(CtlArgs, SessionAddErrorsNameTheArgument) {
   }
 }
 
+// Found by fuzz_ctl_args: an identity with a NUL (which the operator
+// socket's JSON can carry as \u0000) was accepted, but the session record
+// carried only the part before it. No argument may contain a NUL.
+TEST(CtlArgs, ArgumentsWithNulAreRefused) {
+  using namespace std::string_literals;
+  EXPECT_EQ(session_error(replaced(session_args(), "identity=", {"identity=si\0x"s})),
+            "identity: contains a NUL character");
+  EXPECT_EQ(session_error(replaced(session_args(), "identity=", {"identity=\0"s})),
+            "identity: contains a NUL character");
+  EXPECT_EQ(sa_error(replaced(sa_args(), "local=", {"local=192.0.2.1\0junk"s})),
+            "local: contains a NUL character");
+  EXPECT_EQ(std::get<std::string>(parse_rekey({"si-1\0x"s, "sa_in=512", "sa_out=513"})),
+            "identity: contains a NUL character");
+  EXPECT_EQ(std::get<std::string>(parse_sa_delete({"256\0"s})), "spi: contains a NUL character");
+  EXPECT_EQ(std::get<std::string>(parse_capture({"--identity", "si\0"s, "--write", "x.pcapng"})),
+            "--identity: contains a NUL character");
+}
+
 TEST(CtlArgs, DeleteRekeyCapture) {
   auto d = parse_sa_delete({"0x100", "direction=out"});
   ASSERT_TRUE(std::holds_alternative<SaDeleteArgs>(d));

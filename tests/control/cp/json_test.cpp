@@ -51,5 +51,55 @@ TEST(Json, OperatorRequests) {
   EXPECT_FALSE(parse_operator_request(R"({"args":["a")"));
 }
 
+// Found by fuzz_json: an unpaired surrogate escape decoded to bytes that are
+// not UTF-8 (ED A0 80), and a high surrogate followed by another \u escape
+// was combined with it whatever it was (an unsigned underflow).
+TEST(Json, UnpairedSurrogatesDecodeToReplacementCharacter) {
+  auto decoded = [](const char* json) {
+    auto v = parse_json(json);
+    return v && v->is_string() ? v->string : std::string("(not parsed)");
+  };
+  EXPECT_EQ(decoded(R"("\ud83d\ude00")"), "\xf0\x9f\x98\x80");  // U+1F600, a real pair
+  EXPECT_EQ(decoded(R"("\ud800")"), "\xef\xbf\xbd");
+  EXPECT_EQ(decoded(R"("\udc00x")"), "\xef\xbf\xbdx");
+  EXPECT_EQ(decoded(R"("\ud800\u0041")"), std::string("\xef\xbf\xbd") + "A");
+  EXPECT_EQ(decoded(R"("\ud800\ud83d\ude00")"), "\xef\xbf\xbd\xf0\x9f\x98\x80");
+  EXPECT_FALSE(parse_json(R"("\ud800\u00")").has_value());
+}
+
+// Found while fuzzing parse_operator_request: an id of 1e999 or 2^64 was
+// converted from a double out of range (undefined behaviour); large ids lost
+// precision.
+TEST(Json, OperatorRequestIdsAreExactIntegers) {
+  auto r = parse_operator_request(R"({"id":18446744073709551615,"args":[]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, 18446744073709551615ull);
+  r = parse_operator_request(R"({"id":9007199254740993,"args":[]})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, 9007199254740993ull);  // 2^53 + 1: not a double
+  for (const char* bad : {R"({"id":18446744073709551616,"args":[]})", R"({"id":1e999,"args":[]})",
+                          R"({"id":-1,"args":[]})", R"({"id":1.5,"args":[]})"}) {
+    std::string error;
+    EXPECT_FALSE(parse_operator_request(bad, &error)) << bad;
+    EXPECT_EQ(error.rfind("id: not an integer", 0), 0u) << bad << ": " << error;
+  }
+  r = parse_operator_request(R"({"id":"x","args":["a"]})");  // not a number: ignored
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->id, 0u);
+}
+
+// Found by review while writing fuzz_json: numbers such as "+1" or ".5"
+// were accepted and to_json passed them through, so its output was not JSON.
+TEST(Json, NumbersFollowTheJsonGrammar) {
+  for (const char* good : {"0", "-0", "12", "-1.5", "1e3", "1E+3", "2.5e-7", "0.0"}) {
+    auto v = parse_json(good);
+    ASSERT_TRUE(v) << good;
+    EXPECT_EQ(to_json(*v), good);
+  }
+  EXPECT_DOUBLE_EQ(parse_json("-2.5e-1")->number, -0.25);
+  for (const char* bad : {"+1", ".5", "1.", "01", "-", "1e", "1e+", "--1", "1.e3", "0x10", "-.5"})
+    EXPECT_FALSE(parse_json(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace softwire::cp
