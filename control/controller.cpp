@@ -6,17 +6,12 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/hex_text.h"
 #include "shm/records.h"
 
 namespace softwire::cp {
 
 namespace {
-
-std::string hex32(uint32_t v) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "0x%08x", v);
-  return buffer;
-}
 
 std::string seconds_text(double seconds) {
   char buffer[32];

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/hex_text.h"
 #include "config/loader.h"
 #include "control/ctl_args.h"
 #include "shm/records.h"
@@ -22,12 +23,6 @@ namespace {
 
 constexpr size_t kMaxPuntsPerPoll = 256;                // per worker ring
 constexpr uint64_t kSaStatsBytesEveryPeriod = 4 << 20;  // larger SA tables: once a second
-
-std::string hex32(uint32_t v) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "0x%08x", v);
-  return buffer;
-}
 
 std::string hex64(uint64_t v) {
   char buffer[24];

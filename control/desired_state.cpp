@@ -4,20 +4,11 @@
 #include <cstdio>
 #include <iterator>
 
+#include "common/hex_text.h"
 #include "config/addresses.h"
 #include "shm/records.h"
 
 namespace softwire::cp {
-
-namespace {
-
-std::string hex32(uint32_t v) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "0x%08x", v);
-  return buffer;
-}
-
-}  // namespace
 
 const char* origin_name(Origin origin) {
   return origin == Origin::kStatic ? "static" : "dynamic";

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/hex_text.h"
+
 namespace softwire::metrics {
 
 namespace {
@@ -34,12 +36,6 @@ std::string name_label(const char (&name)[shm::kNameLength], const std::string& 
   for (char& c : out)
     if (c < 0x20 || c > 0x7e) c = '_';
   return out.empty() ? fallback : out;
-}
-
-std::string spi_label(uint32_t spi) {
-  char text[11];
-  std::snprintf(text, sizeof text, "0x%08x", spi);
-  return text;
 }
 
 // The families of one scrape, in the order they are declared. A deque, so
@@ -312,7 +308,7 @@ void collect_dataplane(const DataplaneSample& s, const EntityMetrics& entities, 
       out.gauge("softwire_sa_lifetime_expired", "1 when an SA reached its soft or hard lifetime");
   for (uint32_t i : sa_indices) {
     const shm::SaStats& sa = s.stats.sas[i];
-    const std::string spi = spi_label(sa.spi);
+    const std::string spi = hex32(sa.spi);
     const char* direction = sa.direction == shm::Direction::kIn ? "in" : "out";
     sample(sa_packets, {{"spi", spi}, {"direction", direction}}, double(sa.packets));
     sample(sa_bytes, {{"spi", spi}, {"direction", direction}}, double(sa.bytes));
