@@ -64,4 +64,26 @@ inline uint16_t data_pos(const rte_mbuf* m) {
   return m->data_off;
 }
 
+// The whole metadata of a packet just received on port index `port`: every
+// field, because the drop and punt paths read them and a recycled mbuf holds
+// the previous packet's. `l3_offset` is where the stage expects the IP
+// header (0 until access_input has parsed Ethernet).
+inline MbufMeta received_meta(const rte_mbuf* m, uint16_t port, Origin origin, uint16_t l3_offset) {
+  return MbufMeta{.sa_index = kNoIndex,
+                  .session_index = kNoIndex,
+                  .seq = 0,
+                  .l3_offset = l3_offset,
+                  .esp_offset = 0,
+                  .ingress_port = port,
+                  .outer_is_v6 = 0,
+                  .via_nat_t = 0,
+                  .sa_generation = 0,
+                  .session_generation = 0,
+                  .frame_pos = data_pos(m),
+                  .outer_udp_pos = 0,
+                  .ppp_protocol = 0,
+                  .origin = origin,
+                  .outer_ip_valid = 0};
+}
+
 }  // namespace softwire::dp

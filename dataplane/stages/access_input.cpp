@@ -87,21 +87,7 @@ Outcome classify_udp(proto::ConstBytes ip_payload, proto::IpVersion version, siz
 Outcome classify(WorkerContext& w, uint16_t port_index, rte_mbuf* m) {
   const PortState& port = w.state.ports[port_index];
   MbufMeta& md = meta(m);
-  md = MbufMeta{.sa_index = kNoIndex,
-                .session_index = kNoIndex,
-                .seq = 0,
-                .l3_offset = 0,
-                .esp_offset = 0,
-                .ingress_port = port_index,
-                .outer_is_v6 = 0,
-                .via_nat_t = 0,
-                .sa_generation = 0,
-                .session_generation = 0,
-                .frame_pos = data_pos(m),
-                .outer_udp_pos = 0,
-                .ppp_protocol = 0,
-                .origin = Origin::kAccess,
-                .outer_ip_valid = 0};
+  md = received_meta(m, port_index, Origin::kAccess, 0);
 
   const proto::ConstBytes frame = proto::mbuf_bytes(static_cast<const rte_mbuf*>(m));
   proto::EthernetHeader eth;

@@ -70,24 +70,8 @@ uint16_t core_input(WorkerContext& w, uint16_t port, rte_mbuf** pkts, uint16_t n
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
     rte_mbuf* m = pkts[i];
-    // All of it: the drop and punt paths read it, and a recycled mbuf holds
-    // the previous packet's.
     MbufMeta& md0 = meta(m);
-    md0 = MbufMeta{.sa_index = kNoIndex,
-                   .session_index = kNoIndex,
-                   .seq = 0,
-                   .l3_offset = proto::kEthernetHeaderLength,
-                   .esp_offset = 0,
-                   .ingress_port = port,
-                   .outer_is_v6 = 0,
-                   .via_nat_t = 0,
-                   .sa_generation = 0,
-                   .session_generation = 0,
-                   .frame_pos = data_pos(m),
-                   .outer_udp_pos = 0,
-                   .ppp_protocol = 0,
-                   .origin = Origin::kCore,
-                   .outer_ip_valid = 0};
+    md0 = received_meta(m, port, Origin::kCore, proto::kEthernetHeaderLength);
     if (!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_data_len(m) < proto::kEthernetHeaderLength)
         [[unlikely]] {
       w.drop(m, DropReason::malformed_l2);
