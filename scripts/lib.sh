@@ -8,7 +8,7 @@ SOFTWIRE_PACKAGES=(
   g++ clang libclang-rt-14-dev meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libconfig++-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-scapy python3-cryptography tshark iproute2 libpcap-dev
+  python3 python3-scapy python3-cryptography tshark iproute2 procps libpcap-dev
   prometheus
 )
 
