@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -605,15 +607,25 @@ TEST_F(MetricsExporterTest, ScrapesAreConsistentWhileTheDataPlaneWrites) {
   };
   publish(0);
   std::atomic<bool> stop{false};
+  // Between writes the writer leaves a short quiet gap, as the data plane does
+  // (it writes every 100 ms): without one, on a loaded machine every retry of
+  // a reader can meet a write, which is allowed but proves nothing.
   std::thread writer([&] {
     for (uint64_t round = 1; !stop.load(); ++round) {
       publish(round);
-      std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
+  // Scrape until enough scrapes read the data plane (bounded, so a reader
+  // that never succeeds fails the test rather than hanging it).
   std::vector<Scrape> scrapes;
+  auto up_count = [&scrapes] {
+    return std::count_if(scrapes.begin(), scrapes.end(), [](const Scrape& s) {
+      return s.value("softwire_dataplane_up") != 0;
+    });
+  };
   try {
-    for (int i = 0; i < 20; ++i) scrapes.push_back(scrape());
+    for (int i = 0; i < 2000 && up_count() < 10; ++i) scrapes.push_back(scrape());
   } catch (...) {
     stop = true;
     writer.join();
