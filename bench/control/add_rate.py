@@ -26,7 +26,20 @@ import softwire_live as live  # noqa: E402
 import softwire_traffic as st  # noqa: E402
 
 
-def one_run(build: str, sessions: int, work: str, run: int) -> float:
+def thread_cpu_seconds(pid: int, comm: str) -> float:
+    """CPU time (user + system) of the threads of `pid` named `comm`."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            stat = f.read()
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        if name == comm:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def one_run(build: str, sessions: int, work: str, run: int) -> tuple[float, dict[str, float]]:
     sc = st.Scenario("addrate")
     si = sc.add_si("si", "192.0.2.10", spi_in=0x1001, spi_out=0x2001)
     instance = f"addrate{os.getpid()}r{run}"
@@ -57,12 +70,22 @@ def one_run(build: str, sessions: int, work: str, run: int) -> float:
         live.wait_for(lambda: os.path.exists(sock) or not cp.alive(), 30, "cp socket")
         ctl = os.path.join(build, "control/softwire-ctl")
         subprocess.run([ctl, "-s", sock, "wait-synced", "30"], check=True, capture_output=True)
+        # CPU per add of each party: the cp, the dp's main lcore (its
+        # thread keeps the process name; the worker spins regardless) and
+        # softwire-ctl (a child of ours).
+        before = {"cp": thread_cpu_seconds(cp.proc.pid, "softwire-cp"),
+                  "dp_main": thread_cpu_seconds(dp.proc.pid, "softwire-dp"),
+                  "ctl": sum(os.times()[2:4])}
         r = subprocess.run([ctl, "-s", sock, "--json", "batch", batch], check=True,
                            capture_output=True, text=True)
+        after = {"cp": thread_cpu_seconds(cp.proc.pid, "softwire-cp"),
+                 "dp_main": thread_cpu_seconds(dp.proc.pid, "softwire-dp"),
+                 "ctl": sum(os.times()[2:4])}
         result = json.loads(r.stdout)
         if result["failed"] != 0 or result["ok"] != sessions:
             raise RuntimeError(r.stdout)
-        return float(result["adds_per_second"])
+        cpu_us = {k: (after[k] - before[k]) * 1e6 / sessions for k in before}
+        return float(result["adds_per_second"]), cpu_us
     finally:
         if cp is not None:
             cp.stop()
@@ -79,8 +102,10 @@ def main() -> int:
     rates = []
     with tempfile.TemporaryDirectory(prefix="swadd") as work:
         for run in range(args.runs):
-            rates.append(one_run(args.build, args.sessions, work, run))
-            print(f"run {run + 1}: {rates[-1]:,.0f} adds/s", flush=True)
+            rate, cpu_us = one_run(args.build, args.sessions, work, run)
+            rates.append(rate)
+            print(f"run {run + 1}: {rate:,.0f} adds/s; CPU per add: "
+                  + ", ".join(f"{k} {v:.2f} us" for k, v in cpu_us.items()), flush=True)
             time.sleep(0.5)
     print(f"median: {statistics.median(rates):,.0f} adds/s ({args.sessions:,} sessions, "
           f"{args.runs} runs)")
