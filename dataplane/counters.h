@@ -1,7 +1,8 @@
-// Counters. Each is written by exactly one lcore and read by the main lcore
-// (stats publication, --stats-json). Counter wraps a relaxed atomic so that
-// the cross-thread read is defined behaviour; on x86-64 an increment is a
-// plain load/add/store, no locked instruction.
+// Counters, read by the main lcore (stats publication, --stats-json). A
+// Counter is written by exactly one lcore: it wraps a relaxed atomic so that
+// the cross-thread read is defined behaviour, and on x86-64 an increment is a
+// plain load/add/store, no locked instruction. A SharedCounter may have two
+// writers at once (a session's counters during a rekey): a locked add.
 #pragma once
 
 #include <array>
@@ -17,9 +18,21 @@ namespace softwire::dp {
 
 inline constexpr size_t kMaxPorts = 8;
 
-class Counter {
+// kWriters: kOne for a counter with exactly one writing lcore (a plain
+// load/add/store on x86-64); kMany for one that two lcores may add to at the
+// same time (a locked add, so no increment is lost).
+enum class Writers { kOne, kMany };
+
+template <Writers kWriters>
+class BasicCounter {
  public:
-  void add(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void add(uint64_t n = 1) {
+    if constexpr (kWriters == Writers::kMany) {
+      value_.fetch_add(n, std::memory_order_relaxed);
+    } else {
+      value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+  }
   uint64_t get() const { return value_.load(std::memory_order_relaxed); }
   // Main lcore, for a recycled SA/session slot that no worker can reach.
   void reset() { value_.store(0, std::memory_order_relaxed); }
@@ -29,6 +42,9 @@ class Counter {
  private:
   std::atomic<uint64_t> value_{0};
 };
+
+using Counter = BasicCounter<Writers::kOne>;
+using SharedCounter = BasicCounter<Writers::kMany>;
 
 // An address written by one lcore and read by another: a sequence lock over
 // relaxed atomics, so a reader never sees half of one address and half of
@@ -91,11 +107,11 @@ struct alignas(64) WorkerCounters {
   std::array<Counter, shm::kBurstBuckets> burst_sizes;  // non-empty rx bursts (burst_bucket)
   // Punt path (punt_path.cpp). punts[kind] counts every packet classified as
   // a punt; those below never reached the control plane.
-  Counter punt_policed_peer;    // denied by the per-peer token bucket
-  Counter punt_policed_global;  // denied by the worker's global token bucket
-  Counter punt_ring_full;       // punts, samples and captures lost to a full punt ring
-  Counter security_samples;     // kSecuritySample records published
-  Counter captured_drops;       // kDropCapture records published
+  Counter punt_policed_peer;           // denied by the per-peer token bucket
+  Counter punt_policed_global;         // denied by the worker's global token bucket
+  Counter punt_ring_full;              // punts, samples and captures lost to a full punt ring
+  Counter security_samples;            // kSecuritySample records published
+  Counter captured_drops;              // kDropCapture records published
   PublishedAddress last_policed_peer;  // outer source of the last punt the peer bucket denied
 
   void drop(DropReason r, uint64_t n = 1) { drops[static_cast<size_t>(r)].add(n); }

@@ -446,7 +446,7 @@ OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   s.sa_in.store(sa_in, std::memory_order_relaxed);
   s.sa_in_old.store(sa_in_old, std::memory_order_relaxed);
   s.sa_out.store(sa_out, std::memory_order_relaxed);
-  for (Counter* counter : {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
+  for (SharedCounter* counter : {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
     counter->reset();
   // Odd: live. Release: everything above is visible before the tables
   // publish the index.

@@ -107,13 +107,51 @@ struct alignas(64) SessionState {
   uint16_t peer_port = 1701;
 
   // ---- Upstream counters: written by the owner of the SA that decrypted the
-  // ---- packet: sa_in's, or during a rekey also sa_in_old's (two writers for
-  // ---- the rekey grace time; an increment may then be lost, never torn).
-  Counter up_packets, up_bytes, spoofed;
-  // ---- Downstream counters: written by the owner of sa_out.
-  alignas(64) Counter down_packets, down_bytes;
+  // ---- packet: sa_in's, or during a rekey also sa_in_old's, whose owner may
+  // ---- be another worker. Hence locked adds, made once per run of one
+  // ---- session in a burst rather than per packet.
+  SharedCounter up_packets, up_bytes, spoofed;
+  // ---- Downstream counters: written by the owner of the SA that encrypts:
+  // ---- sa_out's, or after a rekey, for packets already handed to it, the
+  // ---- previous sa_out's. Same rule as upstream.
+  alignas(64) SharedCounter down_packets, down_bytes;
 
   static constexpr uint32_t kNoSa = UINT32_MAX;
+};
+
+// Sums a burst's packets per run of one session and adds each run to that
+// session's pair of counters at once: one locked add per run and counter
+// instead of one per packet. Flushes when destroyed.
+class SessionRunCounter {
+ public:
+  SessionRunCounter(SessionState* sessions, SharedCounter SessionState::*packets,
+                    SharedCounter SessionState::*bytes)
+      : sessions_(sessions), packets_counter_(packets), bytes_counter_(bytes) {}
+  SessionRunCounter(const SessionRunCounter&) = delete;
+  SessionRunCounter& operator=(const SessionRunCounter&) = delete;
+  ~SessionRunCounter() { flush(); }
+
+  void count(uint32_t session, uint64_t bytes) {
+    if (session != session_) {
+      flush();
+      session_ = session;
+    }
+    ++packets_;
+    bytes_ += bytes;
+  }
+  void flush() {
+    if (packets_ == 0) return;
+    (sessions_[session_].*packets_counter_).add(packets_);
+    (sessions_[session_].*bytes_counter_).add(bytes_);
+    packets_ = bytes_ = 0;
+  }
+
+ private:
+  SessionState* sessions_;
+  SharedCounter SessionState::*packets_counter_;
+  SharedCounter SessionState::*bytes_counter_;
+  uint32_t session_ = UINT32_MAX;
+  uint64_t packets_ = 0, bytes_ = 0;
 };
 
 struct PortState {

@@ -14,17 +14,8 @@ uint16_t core_output(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
   const uint16_t core = w.state.core_port();
   const PortState& port = w.state.ports[core];
   const bool have_neighbors = !w.state.neighbors.empty();
-  // Session counters are added once per run of one session, not per packet.
-  // Written by the owner of the SA that decrypted the packet (sa_in's, or
-  // sa_in_old's during a rekey): this worker.
-  uint32_t run_session = kNoIndex;
-  uint64_t run_packets = 0, run_bytes = 0;
-  const auto count_run = [&] {
-    if (run_packets == 0) return;
-    SessionState& session = w.state.sessions[run_session];
-    session.up_packets.add(run_packets);
-    session.up_bytes.add(run_bytes);
-  };
+  SessionRunCounter upstream(w.state.sessions.get(), &SessionState::up_packets,
+                             &SessionState::up_bytes);
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const uint8_t* ip = rte_pktmbuf_mtod(m, const uint8_t*);
@@ -46,17 +37,9 @@ uint16_t core_output(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     std::memcpy(eth + RTE_ETHER_ADDR_LEN, port.mac.addr_bytes, RTE_ETHER_ADDR_LEN);
     proto::store_be16(eth + 12, v6 ? proto::kEtherTypeIpv6 : proto::kEtherTypeIpv4);
     m->l2_len = RTE_ETHER_HDR_LEN;
-    const uint32_t session = meta(m).session_index;
-    if (session != run_session) {
-      count_run();
-      run_session = session;
-      run_packets = run_bytes = 0;
-    }
-    ++run_packets;
-    run_bytes += ip_bytes;
+    upstream.count(meta(m).session_index, ip_bytes);
     w.send(core, m);
   }
-  count_run();
   return 0;
 }
 

@@ -42,6 +42,8 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
   uint16_t kept = 0;
 
   // Pass 1: checks, sequence numbers, header/trailer, one AEAD op per packet.
+  SessionRunCounter downstream(state.sessions.get(), &SessionState::down_packets,
+                               &SessionState::down_bytes);
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(&state.sas[meta(pkts[i + 1]).sa_index].next_seq);
     rte_mbuf* m = pkts[i];
@@ -125,12 +127,11 @@ uint16_t esp_encrypt(WorkerContext& w, rte_mbuf** pkts, uint16_t n) {
     const size_t tunnel_header = !sa.tunnel ? 0
                                  : sa.ts_v6 ? proto::kIpv6HeaderLength
                                             : proto::kIpv4MinHeaderLength;
-    SessionState& s = state.sessions[md.session_index];
-    s.down_packets.add();
-    s.down_bytes.add(payload - kL2tpStack - tunnel_header);
+    downstream.count(md.session_index, payload - kL2tpStack - tunnel_header);
     pkts[kept++] = m;
   }
 
+  downstream.flush();
   if (kept == 0) return 0;
   w.engine.encrypt(std::span<crypto::AeadOp>(ops, kept));
 
