@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -170,13 +171,26 @@ size_t Controller::adopt(const TableImage& actual) {
 
 void Controller::observe_stats(const shm::StatsSnapshot& snapshot) {
   if (!link_.connected() || snapshot.generation != link_.generation()) return;
+  // The same snapshot read twice says nothing new; taken as a second sample
+  // it would look like an SA that stopped sending.
+  if (snapshot.header.snapshots == last_snapshot_ &&
+      snapshot.generation == last_snapshot_generation_)
+    return;
+  last_snapshot_ = snapshot.header.snapshots;
+  last_snapshot_generation_ = snapshot.generation;
   const uint64_t now = options_.now_ns();
+  const uint64_t dp_ns = snapshot.header.uptime_ns;
   for (const shm::SaStats& sa : snapshot.sas) {
     if (sa.state == shm::SaStateCode::kFree) continue;
     SeqSeen& seen = seq_seen_[{sa.spi, sa.direction}];
-    if (seen.at_ns != 0 && now > seen.at_ns && sa.seq >= seen.seq)
-      seen.per_second = double(sa.seq - seen.seq) * 1e9 / double(now - seen.at_ns);
+    // Rates on the data plane's clock: our reads lag its publications by a
+    // varying amount. A restarted data plane's clock starts again at zero.
+    if (seen.dp_uptime_ns != 0 && dp_ns > seen.dp_uptime_ns && sa.seq >= seen.seq) {
+      const double rate = double(sa.seq - seen.seq) * 1e9 / double(dp_ns - seen.dp_uptime_ns);
+      seen.peak_per_second = std::max(seen.peak_per_second, rate);
+    }
     seen.seq = sa.seq;
+    seen.dp_uptime_ns = dp_ns;
     seen.at_ns = now;
   }
 }
@@ -190,10 +204,11 @@ void Controller::resume_sequence_numbers(TableImage& desired) const {
     if (id.direction == shm::Direction::kIn) {
       record.initial_seq = seen.seq;  // everything up to it counts as seen
     } else {
-      // What the old data plane may have sent after the last snapshot, twice
-      // over, plus a floor.
+      // What the old data plane may have sent after the last snapshot at
+      // the highest rate seen, twice over, plus a floor. The extra second
+      // covers the snapshot's age when we read it (stats_publisher.h).
       const double elapsed = now > seen.at_ns ? double(now - seen.at_ns) * 1e-9 : 0;
-      const auto margin = static_cast<uint64_t>(seen.per_second * (elapsed + 1) * 2) + 1024;
+      const auto margin = static_cast<uint64_t>(seen.peak_per_second * (elapsed + 1) * 2) + 1024;
       record.initial_seq = seen.seq + margin;
     }
   }

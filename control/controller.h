@@ -122,9 +122,14 @@ class Controller {
   std::map<uint64_t, RekeyTimer> rekeys_;  // by id
   struct SeqSeen {
     uint64_t seq = 0;
-    uint64_t at_ns = 0;
-    double per_second = 0;
+    uint64_t at_ns = 0;         // our clock when this snapshot was first seen
+    uint64_t dp_uptime_ns = 0;  // the data plane's clock when it published seq
+    // The highest rate seen between two snapshots: the margin of a replay
+    // must cover a burst, not the average.
+    double peak_per_second = 0;
   };
+  uint64_t last_snapshot_ = 0;  // StatsHeader::snapshots of the last snapshot observed
+  uint64_t last_snapshot_generation_ = 0;
   std::map<SaId, SeqSeen> seq_seen_;
   uint64_t next_rekey_id_ = 1;
 };

@@ -182,6 +182,8 @@ bool read_sa_stats(const shm::Segment& segment, shm::StatsSnapshot& out) {
     }
     out.sas.resize(h.stats.sa_capacity);  // written once at creation
     std::memcpy(out.sas.data(), segment.sa_stats(), out.sas.size() * sizeof(shm::SaStats));
+    out.header.snapshots = h.stats.snapshots;
+    out.header.uptime_ns = h.stats.uptime_ns;
     std::atomic_thread_fence(std::memory_order_acquire);
     if (h.stats_epoch.load(std::memory_order_relaxed) == before) {
       out.generation = h.generation;

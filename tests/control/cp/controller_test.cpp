@@ -194,27 +194,41 @@ TEST(Controller, ReplayResumesSequenceNumbers) {
   ControlPlane cp(dp.instance());
   cp.controller->load_static(base_config(1));
   ASSERT_TRUE(cp.sync());
-  const auto publish = [&](uint64_t in_seq, uint64_t out_seq) {
+  // A data-plane snapshot at its uptime `dp_seconds`, read by the cp.
+  const auto publish = [&](double dp_seconds, uint64_t in_seq, uint64_t out_seq) {
     const shm::Segment& segment = dp.segment();
     shm::begin_stats_update(segment);
+    ++segment.header().stats.snapshots;
+    segment.header().stats.uptime_ns = static_cast<uint64_t>(dp_seconds * 1e9);
     segment.sa_stats()[0] =
         shm::SaStats{shm::SaStateCode::kActive, shm::Direction::kIn, {}, 0x100, 0, 0, 0, 0, in_seq};
     segment.sa_stats()[1] = shm::SaStats{
         shm::SaStateCode::kActive, shm::Direction::kOut, {}, 0x100, 0, 0, 0, 0, out_seq};
     shm::end_stats_update(segment);
+  };
+  const auto observe = [&] {
     shm::StatsSnapshot snapshot;
-    ASSERT_TRUE(shm::read_stats(segment, snapshot));
+    ASSERT_TRUE(shm::read_stats(dp.segment(), snapshot));
     cp.controller->observe_stats(snapshot);
   };
-  publish(400, 1000);
+  publish(1, 400, 1000);
+  observe();
   cp.advance(1);
-  publish(500, 2000);  // 1000 packets/s outbound
+  publish(2, 500, 2000);  // 1000 packets/s outbound
+  observe();
+  // Read again 0.1 s later: the same snapshot, not an SA that stopped.
+  cp.advance(0.1);
+  observe();
+  // A slower second: the margin keeps the peak rate.
+  cp.advance(0.9);
+  publish(3, 550, 2500);
+  observe();
   dp.restart();
   ASSERT_TRUE(cp.pump([&] { return cp.controller->synced() && cp.metrics.replays.load() == 1; }));
   const auto sas = dp.sas();
-  EXPECT_EQ(sas.at({0x100, shm::Direction::kIn}).initial_seq, 500u);
-  // 2000 + 1000/s * (0 s since the snapshot + 1 s) * 2 + 1024.
-  EXPECT_EQ(sas.at({0x100, shm::Direction::kOut}).initial_seq, 2000u + 2000u + 1024u);
+  EXPECT_EQ(sas.at({0x100, shm::Direction::kIn}).initial_seq, 550u);
+  // 2500 + peak 1000/s * (0 s since the snapshot + 1 s) * 2 + 1024.
+  EXPECT_EQ(sas.at({0x100, shm::Direction::kOut}).initial_seq, 2500u + 2000u + 1024u);
 }
 
 TEST(Controller, NewGenerationGetsEverythingReplayed) {
