@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "shm/records.h"
 
@@ -124,8 +125,16 @@ void StatsPublisher::publish(const ControlTotals& totals) {
     }
   }
 
+  // One slice of each table: [next, end), wrapping to 0 after the last.
+  const auto slice = [](uint32_t& next, uint32_t capacity) {
+    const uint32_t begin = next < capacity ? next : 0;
+    const uint32_t end = std::min(capacity, begin + table_slice(capacity));
+    next = end == capacity ? 0 : end;
+    return std::pair{begin, end};
+  };
+  const auto [sa_begin, sa_end] = slice(next_sa_, state_.sa_capacity);
   shm::SaStats* sas = segment_.sa_stats();
-  for (uint32_t i = 0; i < state_.sa_capacity; ++i) {
+  for (uint32_t i = sa_begin; i < sa_end; ++i) {
     shm::SaStats& out = sas[i];
     if (!state_.sa_live(i)) {
       out = shm::SaStats{};  // state kFree
@@ -141,8 +150,9 @@ void StatsPublisher::publish(const ControlTotals& totals) {
     out.replayed = sa.replayed.get();
     out.seq = sa.seq.get();
   }
+  const auto [session_begin, session_end] = slice(next_session_, state_.session_capacity);
   shm::SessionStats* sessions = segment_.session_stats();
-  for (uint32_t i = 0; i < state_.session_capacity; ++i) {
+  for (uint32_t i = session_begin; i < session_end; ++i) {
     shm::SessionStats& out = sessions[i];
     if (!state_.session_live(i)) {
       out = shm::SessionStats{};

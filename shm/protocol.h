@@ -325,6 +325,8 @@ struct StatsHeader {
   WorkerStats worker_stats[kMaxWorkers];
   uint64_t sa_offset, session_offset;  // from the segment start: SaStats[sa_capacity],
                                        // SessionStats[session_capacity]; written once
+  // The entries of a table of more than 65,536 are rewritten a tenth per
+  // snapshot (dp::StatsPublisher::table_slice): up to 9 snapshots old.
 };
 
 // ---------------------------------------------------------------------------

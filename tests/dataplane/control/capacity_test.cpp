@@ -1,5 +1,6 @@
 // Control-mode table sizes: max_sessions = 131072 with one IPv4 and one IPv6
-// prefix per session (both prefix tables full) fits in `-m 1024 --no-huge`.
+// prefix per session (both prefix tables full) fits in `-m 1024 --no-huge`;
+// tables that large are published in slices (StatsPublisher).
 #include <gtest/gtest.h>
 #include <rte_eal.h>
 #include <unistd.h>
@@ -10,7 +11,9 @@
 
 #include "config/loader.h"
 #include "dataplane/dataplane_state.h"
+#include "dataplane/stats_publisher.h"
 #include "shm/records.h"
+#include "shm/segment.h"
 
 namespace softwire::dp {
 namespace {
@@ -72,6 +75,47 @@ TEST(ControlCapacity, MaxSessionsWithBothFamiliesFitIn1GiB) {
   EXPECT_EQ(state.prefix_table.ipv6_size(), kSessions);
   EXPECT_EQ(state.prefix_table.lookup_ipv4(0x0a000000u + (kSessions - 1) * 4 + 1),
             state.find_session(1 + (kSessions - 1) / 60000, 1 + (kSessions - 1) % 60000));
+
+  // A table this large is published a slice per snapshot: the first
+  // snapshot holds the first 65,536 sessions, the second the rest.
+  const std::string instance = "swcap" + std::to_string(getpid());
+  shm::Segment segment =
+      shm::Segment::create(instance, {1, state.sa_capacity, state.session_capacity}, 0x5eed0002);
+  WorkerCounters counters;
+  StatsPublisher publisher(segment, state, std::span<const WorkerCounters>(&counters, 1), nullptr);
+  const uint32_t first = state.find_session(1, 1);
+  const uint32_t last =
+      state.find_session(1 + (kSessions - 1) / 60000, 1 + (kSessions - 1) % 60000);
+  ASSERT_LT(first, StatsPublisher::kTableSliceMin);
+  ASSERT_GE(last, StatsPublisher::kTableSliceMin);
+  state.sessions[first].up_packets.add(5);
+  state.sessions[last].up_packets.add(7);
+  shm::StatsSnapshot snapshot;
+  publisher.publish({});
+  ASSERT_TRUE(shm::read_stats(segment, snapshot));
+  EXPECT_EQ(snapshot.sessions.at(first).up_packets, 5u);
+  EXPECT_EQ(snapshot.sessions.at(last).in_use, 0u) << "not in the first slice";
+  EXPECT_EQ(snapshot.sas.at(state.find_sa(0x1001, shm::Direction::kIn)).spi, 0x1001u)
+      << "the 4,096-entry SA table is published whole";
+  publisher.publish({});
+  ASSERT_TRUE(shm::read_stats(segment, snapshot));
+  EXPECT_EQ(snapshot.sessions.at(last).up_packets, 7u);
+  EXPECT_EQ(snapshot.sessions.at(first).up_packets, 5u) << "kept from the first slice";
+  state.sessions[first].up_packets.add(1);
+  publisher.publish({});  // the first slice again
+  ASSERT_TRUE(shm::read_stats(segment, snapshot));
+  EXPECT_EQ(snapshot.sessions.at(first).up_packets, 6u);
+  segment.unlink();
+}
+
+TEST(StatsPublisherSlices, WholeTablesUpTo65536ElseATenth) {
+  EXPECT_EQ(StatsPublisher::table_slice(0), 0u);
+  EXPECT_EQ(StatsPublisher::table_slice(4096), 4096u);
+  EXPECT_EQ(StatsPublisher::table_slice(65536), 65536u);
+  EXPECT_EQ(StatsPublisher::table_slice(65537), 65536u);
+  EXPECT_EQ(StatsPublisher::table_slice(131072), 65536u);
+  EXPECT_EQ(StatsPublisher::table_slice(1'000'000), 100'000u);
+  EXPECT_EQ(StatsPublisher::table_slice(1'048'577), 104'858u);
 }
 
 }  // namespace
