@@ -40,6 +40,9 @@ import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+# A sender up to this far behind its schedule catches up (sleep overshoot);
+# one further behind (it was descheduled) does not.
+MAX_LAG = 0.02
 
 
 def read_pcap(path: str) -> list[bytes]:
@@ -95,7 +98,7 @@ def sender(iface: str, path: str, rate: float, gate: str | None, stop: Stop, res
         delay = start + sent * interval - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        elif delay < -interval:  # fell behind: carry on at the rate, no burst
+        elif delay < -MAX_LAG:  # descheduled: carry on at the rate, no long burst
             start -= delay
         while True:
             try:
