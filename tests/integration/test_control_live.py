@@ -520,6 +520,11 @@ class ControlPlaneLive(unittest.TestCase):
             lv.start_cp()
             lv.wait_synced(2)
             out = os.path.join(lv.dir, "drops.pcapng")
+            # --identity needs the session in the data plane's statistics,
+            # which softwire-cp looks for during 0.3 s only: wait until they
+            # show it (a loaded machine may publish them later).
+            live.wait_for(lambda: lv.counters()["dataplane"]["sessions_in_use"] == 2,
+                          live.WAIT_SECONDS, "the sessions in the data plane's statistics")
             capture = subprocess.Popen(
                 [ARGS.ctl, "-s", lv.socket, "--json", "capture", "drops", "--reason",
                  "spoofed_source", "--identity", "alice@example.net", "--count", "3", "--timeout",
