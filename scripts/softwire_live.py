@@ -21,6 +21,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PUMP = os.path.join(HERE, "softwire_pump.py")
 PYTHON = "/usr/bin/python3"
+# How long to wait for what takes a moment (a process start or stop, EAL
+# init under ASan): generous, for the sanitizer build on a loaded machine.
+WAIT_SECONDS = 60
 
 
 class Netns:
@@ -95,7 +98,7 @@ class Process:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def stop(self, timeout: float = 20) -> int:
+    def stop(self, timeout: float = WAIT_SECONDS) -> int:
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -106,7 +109,7 @@ class Process:
     def kill9(self) -> int:
         # `ip netns exec` execs the command, so the pid is the program's.
         self.proc.send_signal(signal.SIGKILL)
-        rc = self.proc.wait(10)
+        rc = self.proc.wait(WAIT_SECONDS)
         self.log.close()
         return rc
 
@@ -130,7 +133,7 @@ def pump(ns: Netns, workdir: str, sends: list[tuple[str, str, float]],
     if gate:
         cmd += ["--gate", gate]
     p = Process(cmd, summary + ".log", ns)
-    wait_for(lambda: os.path.exists(ready) or not p.alive(), 10, "pump start")
+    wait_for(lambda: os.path.exists(ready) or not p.alive(), WAIT_SECONDS, "pump start")
     if not p.alive():
         raise RuntimeError("pump failed: " + p.output())
     return p, summary

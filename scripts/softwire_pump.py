@@ -7,7 +7,8 @@ network namespace it is started in (`ip netns exec NS softwire_pump.py ...`).
             --capture IFACE=OUT.pcap ...        what the data plane sends out of IFACE
             --gate FILE                         before sending the frames after a frame
                                                 marked in FILE.gates, wait until FILE exists
-            --linger SECONDS                    keep capturing after the last send (default 1)
+            --linger SECONDS                    after the last send, keep capturing until nothing
+                                                arrived for this long (default 1; at most 60 s more)
             --summary FILE.json                 per interface: sent, captured
 
 A send list can be split into phases: FILE.pcap.gates (one frame index per
@@ -17,6 +18,12 @@ an SI switch to a new SA only after the control plane installed it.
 
 Sends with a raw AF_PACKET socket; captures skip the frames this host sent
 itself (PACKET_OUTGOING). Stops early on SIGTERM (writing what it has).
+
+Nothing here depends on the machine being fast: sending starts once every
+capture socket is bound, a sender that fell behind (descheduled) resumes at
+its rate instead of bursting to catch up (a burst the data plane's receive
+ring or a policer would not take), and capturing ends only after the
+captured traffic went quiet, with every frame already queued read.
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+# A sender up to this far behind its schedule catches up (sleep overshoot);
+# one further behind (it was descheduled) does not.
+MAX_LAG = 0.02
 
 
 def read_pcap(path: str) -> list[bytes]:
@@ -75,7 +85,7 @@ def sender(iface: str, path: str, rate: float, gate: str | None, stop: Stop, res
     interval = 1.0 / rate
     sent = 0
     next_gate = 0
-    start = time.monotonic()
+    began = start = time.monotonic()
     for i, fr in enumerate(frames):
         if stop.event.is_set():
             break
@@ -88,6 +98,8 @@ def sender(iface: str, path: str, rate: float, gate: str | None, stop: Stop, res
         delay = start + sent * interval - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        elif delay < -MAX_LAG:  # descheduled: carry on at the rate, no long burst
+            start -= delay
         while True:
             try:
                 s.send(fr)
@@ -100,22 +112,43 @@ def sender(iface: str, path: str, rate: float, gate: str | None, stop: Stop, res
                 time.sleep(0.0005)
         sent += 1
     result["sent"] = sent
-    result["seconds"] = time.monotonic() - start
+    result["seconds"] = time.monotonic() - began
 
 
-def capturer(iface: str, stop: Stop, done: threading.Event, out: list):
+class Arrivals:
+    """When the last captured frame arrived (monotonic), over all captures."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.last = time.monotonic()
+
+    def note(self):
+        with self.lock:
+            self.last = time.monotonic()
+
+
+def capturer(iface: str, bound: threading.Event, done: threading.Event, arrivals: Arrivals,
+             out: list):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 << 20)
     s.bind((iface, 0))
+    bound.set()
     s.settimeout(0.05)
-    while not done.is_set():
+    finishing = False
+    while True:
+        if not finishing and done.is_set():
+            finishing = True
+            s.settimeout(0.0)  # read what is already queued, without waiting
         try:
             fr, addr = s.recvfrom(65535)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
+            if finishing:
+                break
             continue
         if addr[2] == PACKET_OUTGOING:
             continue
         out.append((time.time(), fr))
+        arrivals.note()
 
 
 def main() -> int:
@@ -131,15 +164,24 @@ def main() -> int:
     stop = Stop()
     signal.signal(signal.SIGTERM, lambda *_: stop.event.set())
     done = threading.Event()
+    arrivals = Arrivals()
     captures = {}
     threads = []
+    bound = []
     for spec in args.capture:
         iface, path = spec.split("=", 1)
         captures[iface] = (path, [])
-        t = threading.Thread(target=capturer, args=(iface, stop, done, captures[iface][1]))
+        bound.append(threading.Event())
+        t = threading.Thread(target=capturer, args=(iface, bound[-1], done, arrivals,
+                                                    captures[iface][1]))
         t.start()
         threads.append(t)
-    time.sleep(0.1)  # the capture sockets are bound before anything is sent
+    # Nothing is sent before every capture socket is bound.
+    for event, t in zip(bound, threads):
+        while not event.wait(0.05):
+            if not t.is_alive():
+                done.set()
+                return 1  # the thread printed why
     if args.ready:
         open(args.ready, "w").close()
     senders, results = [], {}
@@ -154,8 +196,16 @@ def main() -> int:
         senders.append(t)
     for t in senders:
         t.join()
-    end = time.monotonic() + args.linger
-    while time.monotonic() < end and not stop.event.is_set():
+    # Keep capturing while the data plane still sends (it may lag behind on
+    # a loaded machine): until nothing arrived for `linger` seconds.
+    sent_all = time.monotonic()
+    limit = sent_all + args.linger + 60
+    while not stop.event.is_set():
+        now = time.monotonic()
+        with arrivals.lock:
+            quiet_since = max(arrivals.last, sent_all)
+        if now - quiet_since >= args.linger or now >= limit:
+            break
         time.sleep(0.02)
     done.set()
     for t in threads:

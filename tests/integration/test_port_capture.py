@@ -60,11 +60,13 @@ class PortCapture(unittest.TestCase):
                                    devices={"access": "net_pcap0,rx_pcap=" +
                                             os.path.join(d, "in.pcap") + ",infinite_rx=1",
                                             "core": "net_null1"}))
-        dp = live.Process([ARGS.dp, "-c", conf, "--run-for", "30"], os.path.join(d, "dp.log"))
+        # Stopped with SIGTERM below; --run-for only bounds a test that dies
+        # half way, and must outlast the start and dpdk-dumpcap's attempts.
+        dp = live.Process([ARGS.dp, "-c", conf, "--run-for", "600"], os.path.join(d, "dp.log"))
         try:
             # Ports are open once it prints its start line.
-            live.wait_for(lambda: "softwire-dp: instance" in dp.output() or not dp.alive(), 30,
-                          "softwire-dp start")
+            live.wait_for(lambda: "softwire-dp: instance" in dp.output() or not dp.alive(),
+                          live.WAIT_SECONDS, "softwire-dp start")
             self.assertTrue(dp.alive(), dp.output())
             out = os.path.join(d, "access.pcapng")
             # dpdk-dumpcap's device probe fails while the primary is still
@@ -77,7 +79,7 @@ class PortCapture(unittest.TestCase):
                 return r.returncode == 0
             attempts = []
             try:
-                live.wait_for(dumpcap, 20, "dpdk-dumpcap attached", 0.5)
+                live.wait_for(dumpcap, live.WAIT_SECONDS, "dpdk-dumpcap attached", 0.5)
             except TimeoutError:
                 self.fail(attempts[-1].stdout + attempts[-1].stderr)
         finally:

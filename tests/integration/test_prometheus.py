@@ -37,7 +37,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_get(url: str, timeout: float = 5) -> str:
+def http_get(url: str, timeout: float = live.WAIT_SECONDS) -> str:
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
 
@@ -115,8 +115,15 @@ class PrometheusEndToEnd(unittest.TestCase):
             p, summary = lv.pump([("genacc", lv.pcap("up.pcap", frames), 2000),
                                   ("gencore", lv.pcap("down.pcap", down), 2000)], [])
             live.finish_pump(p, summary)
-            # The data plane publishes every 100 ms: a snapshot taken after
-            # this moment includes all of the traffic.
+            # Wait until the data plane received all of the traffic (it may lag
+            # behind the pump on a loaded machine); it publishes every 100 ms:
+            # a snapshot taken 0.5 s after that includes all of it.
+            def received_all():
+                ports = lv.counters()["dataplane"]["ports"]
+                return (ports["access"]["rx_packets"] >= len(frames)
+                        and ports["core"]["rx_packets"] >= len(down))
+            live.wait_for(received_all, live.WAIT_SECONDS, "the data plane to receive the traffic",
+                          0.1)
             settled = time.time() + 0.5
             time.sleep(0.5)
 
@@ -126,7 +133,8 @@ class PrometheusEndToEnd(unittest.TestCase):
                 except OSError:
                     return False
                 return v and min(v.values()) > settled
-            live.wait_for(scraped_after, 30, "a Prometheus scrape of a settled snapshot", 0.2)
+            live.wait_for(scraped_after, live.WAIT_SECONDS,
+                          "a Prometheus scrape of a settled snapshot", 0.2)
 
             ctl = lv.counters()["dataplane"]
             prom_drops = self.by_label(api, "sum by (reason) (softwire_drops_total)", "reason")

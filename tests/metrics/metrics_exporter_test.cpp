@@ -559,6 +559,9 @@ TEST_F(MetricsExporterTest, SampleSaysDownWhenStoppingOrSilent) {
   shm::begin_stats_update(*segment_);
   EXPECT_FALSE(sample_dataplane(*segment_).has_value());
   shm::end_stats_update(*segment_);
+  // The failed read above retried (sched_yield) 1000 times: on a loaded
+  // machine that takes seconds, and the heartbeat would be stale by now.
+  beat();
   EXPECT_TRUE(sample_dataplane(*segment_).has_value());
 }
 

@@ -78,7 +78,7 @@ class ServiceTest : public ::testing::Test {
   }
   template <typename F>
   bool pump(F done) {
-    const uint64_t deadline = shm::monotonic_ns() + 10'000'000'000ull;
+    const uint64_t deadline = shm::monotonic_ns() + 30'000'000'000ull;
     while (shm::monotonic_ns() < deadline) {
       service_->poll();
       if (done()) return true;

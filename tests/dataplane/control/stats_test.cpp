@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -18,16 +19,23 @@ TEST_F(ControlTest, StatsSnapshotsAreConsistentAndIncreasing) {
                            pool_);
   const uint32_t sa = state_->find_sa(4097, shm::Direction::kIn);
   const uint32_t session = state_->find_session(7, 9);
-  constexpr uint64_t kRounds = 3000;
+  // At least 3000 publications, and on until the reader has read 100
+  // snapshots while the publisher kept writing: on a loaded machine the
+  // reader thread may not even have been scheduled after 3000 (bounded in
+  // time, so that a reader that never succeeds fails instead of hanging).
+  constexpr uint64_t kMinRounds = 3000, kMinReads = 100;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
 
   std::atomic<bool> done{false};
-  uint64_t reads = 0, last = 0;
+  // Written by the reader, read by the publisher.
+  std::atomic<uint64_t> reads{0};
+  std::atomic<bool> reader_stopped{false};  // it saw a torn or older snapshot
+  uint64_t last = 0;
   std::string failure;
   std::thread reader([&] {
     shm::StatsSnapshot snap;
     while (!done.load() && failure.empty()) {
       if (!shm::read_stats(*segment_, snap)) continue;
-      ++reads;
       const uint64_t n = snap.header.snapshots;
       // The "worker" sets every counter below to the snapshot number before
       // each publication: a torn copy would mix two of them.
@@ -41,26 +49,31 @@ TEST_F(ControlTest, StatsSnapshotsAreConsistentAndIncreasing) {
           failure = "torn snapshot " + std::to_string(n) + " vs " + std::to_string(v);
       if (n < last) failure = "snapshots went back from " + std::to_string(last);
       last = n;
+      reads.fetch_add(1);
     }
+    reader_stopped = true;
   });
-  for (uint64_t round = 1; round <= kRounds; ++round) {
+  uint64_t rounds = 0;
+  while ((rounds < kMinRounds || reads.load() < kMinReads) && !reader_stopped.load() &&
+         (rounds % 1024 != 0 || std::chrono::steady_clock::now() < deadline)) {
+    ++rounds;
     counters_.polls.add();
     counters_.drop(DropReason::replay);
     counters_.ports[1].rx_packets.add();
     state_->sas[sa].packets.add();
     state_->sessions[session].up_packets.add();
-    publisher.publish(ControlTotals{.commands_done = round, .inject_dropped = 0});
+    publisher.publish(ControlTotals{.commands_done = rounds, .inject_dropped = 0});
   }
   done = true;
   reader.join();
   EXPECT_EQ(failure, "");
-  EXPECT_GT(reads, 0u);
+  EXPECT_GE(reads.load(), kMinReads);
 
   shm::StatsSnapshot snap;
   ASSERT_TRUE(shm::read_stats(*segment_, snap));
   const shm::StatsHeader& h = snap.header;
-  EXPECT_EQ(h.snapshots, kRounds);
-  EXPECT_EQ(h.commands_done, kRounds);
+  EXPECT_EQ(h.snapshots, rounds);
+  EXPECT_EQ(h.commands_done, rounds);
   EXPECT_EQ(h.workers, 1u);
   EXPECT_EQ(h.ports, 2u);
   EXPECT_EQ(std::string(h.port_names[0]), "access");

@@ -28,6 +28,9 @@ constexpr uint32_t kStable = 64;  // keys present throughout; their index change
 constexpr uint32_t kChurn = 64;   // keys added and deleted over and over
 constexpr uint32_t kPoison = 0xdeadbeef;
 constexpr uint32_t kBurst = 32;
+// What the concurrency test must at least have done to mean something.
+constexpr uint64_t kMinOperations = 1000;  // by the writer
+constexpr uint64_t kMinIterations = 100;   // by the reader
 
 // Owner tags: stable key k -> 1 + k, churn key c -> 1000 + c.
 uint32_t stable_tag(uint32_t k) {
@@ -217,9 +220,22 @@ TEST(Concurrency, ReaderSeesOnlyOldOrNewIndicesAndNoEarlyReuse) {
   while (!shared.ready.load(std::memory_order_acquire)) rte_pause();
 
   std::minstd_rand random(42);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  // 20000 operations, or fewer after 4 s (a sanitizer build), but in either
+  // case only once the minimums checked below are reached: a loaded machine
+  // may have given the writer or the reader little time. The hard bound
+  // turns a stuck reader into a failure instead of a hang.
+  const auto start = std::chrono::steady_clock::now();
+  const auto enough_time = start + std::chrono::seconds(4);
+  const auto hard_deadline = start + std::chrono::seconds(120);
+  auto keep_going = [&](uint64_t operations) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= hard_deadline) return false;
+    const bool minimums = operations > kMinOperations &&
+                          shared.iterations.load(std::memory_order_relaxed) > kMinIterations;
+    return !minimums || (operations < 20000 && now < enough_time);
+  };
   uint64_t operations = 0;
-  for (; operations < 20000 && std::chrono::steady_clock::now() < deadline; ++operations) {
+  for (; keep_going(operations); ++operations) {
     if (operations % 2 == 0) {
       const uint32_t k = random() % kStable;
       const uint32_t old_index = stable_index[k];
@@ -252,8 +268,8 @@ TEST(Concurrency, ReaderSeesOnlyOldOrNewIndicesAndNoEarlyReuse) {
               static_cast<unsigned long long>(operations),
               static_cast<unsigned long long>(shared.iterations.load()),
               static_cast<unsigned long long>(shared.churn_hits.load()));
-  EXPECT_GT(operations, 1000u);
-  EXPECT_GT(shared.iterations.load(), 100u);
+  EXPECT_GT(operations, kMinOperations);
+  EXPECT_GT(shared.iterations.load(), kMinIterations);
   EXPECT_EQ(shared.stable_misses.load(), 0u);
   EXPECT_EQ(shared.wrong_owner.load(), 0u);
   for (uint32_t k = 0; k < kStable; ++k) {
