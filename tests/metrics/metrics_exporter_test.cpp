@@ -623,9 +623,8 @@ TEST_F(MetricsExporterTest, ScrapesAreConsistentWhileTheDataPlaneWrites) {
   // that never succeeds fails the test rather than hanging it).
   std::vector<Scrape> scrapes;
   auto up_count = [&scrapes] {
-    return std::count_if(scrapes.begin(), scrapes.end(), [](const Scrape& s) {
-      return s.value("softwire_dataplane_up") != 0;
-    });
+    return std::count_if(scrapes.begin(), scrapes.end(),
+                         [](const Scrape& s) { return s.value("softwire_dataplane_up") != 0; });
   };
   try {
     for (int i = 0; i < 2000 && up_count() < 10; ++i) scrapes.push_back(scrape());
