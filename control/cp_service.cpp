@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "common/hex_text.h"
 #include "config/loader.h"
@@ -708,7 +706,6 @@ void CpService::start_capture(Request r) {
     return respond_error(r, 1, "the data plane is not connected");
   shm::CaptureRequest q{};
   q.reason = 0xff;
-  q.session_index = shm::kNone;
   q.count = args.count;
   if (!args.reason.empty()) {
     auto it = std::find(drop_reason_names_.begin(), drop_reason_names_.end(), args.reason);
@@ -723,24 +720,10 @@ void CpService::start_capture(Request r) {
     const SessionEntry* s = controller_->state().find_session(args.identity);
     if (s == nullptr)
       return respond_error(r, 2, "--identity: no session \"" + args.identity + "\"");
-    // The data plane's session index is where the stats area shows the
-    // session. A session added within the last stats period (100 ms) is not
-    // there yet: look again for up to three periods before refusing.
-    for (int attempt = 0; attempt < 4 && q.session_index == shm::kNone; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      shm::StatsSnapshot snapshot;
-      if (!shm::read_stats(*link_->segment(), snapshot)) continue;
-      for (size_t i = 0; i < snapshot.sessions.size(); ++i) {
-        const auto& st = snapshot.sessions[i];
-        if (st.in_use && st.tunnel_id == s->config.tunnel_id &&
-            st.session_id == s->config.session_id)
-          q.session_index = static_cast<uint32_t>(i);
-      }
-    }
-    if (q.session_index == shm::kNone)
-      return respond_error(r, 1,
-                           "--identity: the data plane's statistics do not show session \"" +
-                               args.identity + "\" yet");
+    // The data plane resolves the key (kNotFound if it has not got the
+    // session yet).
+    q.one_session = 1;
+    q.session = shm::SessionKey{s->config.tunnel_id, s->config.session_id};
   }
   Capture c;
   c.request = std::move(r);
@@ -769,7 +752,6 @@ void CpService::finish_capture(const std::string& why) {
   if (link_->connected()) {
     shm::CaptureRequest off{};
     off.reason = 0xff;
-    off.session_index = shm::kNone;
     off.count = 0;  // disarm
     link_->send(Command::capture(off));
   }

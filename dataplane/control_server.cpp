@@ -1,11 +1,10 @@
 #include "dataplane/control_server.h"
 
-#include "dataplane/inject.h"
-
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "dataplane/inject.h"
 #include "shm/records.h"
 
 namespace softwire::dp {
@@ -125,12 +124,19 @@ void ControlServer::execute(const shm::Message& c) {
       return;  // entries and the reply follow from continue_dump()
     case MessageType::kCapture: {
       const shm::CaptureRequest& q = c.body.capture;
+      const uint32_t session = q.one_session == 1
+                                   ? state_.find_session(q.session.tunnel_id, q.session.session_id)
+                                   : shm::kNone;
       if (q.reason != 0xff && q.reason >= kDropReasonCount) {
         r = OpResult{Status::kInvalid, "reason: unknown drop reason " + std::to_string(q.reason)};
-      } else if (q.session_index != shm::kNone && q.session_index >= state_.session_capacity) {
-        r = OpResult{Status::kInvalid, "session_index: beyond the session table"};
+      } else if (q.one_session > 1) {
+        r = OpResult{Status::kInvalid, "one_session: must be 0 or 1"};
+      } else if (q.one_session == 1 && session == shm::kNone && q.count != 0) {
+        r = OpResult{Status::kNotFound, "session: no session (" +
+                                            std::to_string(q.session.tunnel_id) + ", " +
+                                            std::to_string(q.session.session_id) + ")"};
       } else {
-state_.drop_capture.arm(q);
+        state_.drop_capture.arm(q.reason, session, q.count);
       }
       break;
     }

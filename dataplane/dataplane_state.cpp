@@ -446,7 +446,8 @@ OpResult DataplaneState::add_session(const shm::SessionRecord& record) {
   s.sa_in.store(sa_in, std::memory_order_relaxed);
   s.sa_in_old.store(sa_in_old, std::memory_order_relaxed);
   s.sa_out.store(sa_out, std::memory_order_relaxed);
-  for (SharedCounter* counter : {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
+  for (SharedCounter* counter :
+       {&s.up_packets, &s.up_bytes, &s.spoofed, &s.down_packets, &s.down_bytes})
     counter->reset();
   // Odd: live. Release: everything above is visible before the tables
   // publish the index.
@@ -486,6 +487,8 @@ void DataplaneState::retire_session(uint32_t index) {
                      std::memory_order_release);  // even: dead
   session_identity[index].clear();
   session_prefixes[index].clear();
+  // A capture of this session ends with it: its slot may soon hold another.
+  if (drop_capture.session_index.load(std::memory_order_relaxed) == index) drop_capture.disarm();
   session_slots.release_after_grace(index);
 }
 

@@ -48,9 +48,6 @@ struct alignas(64) DropCapture {
     remaining.store(count, std::memory_order_relaxed);
     armed.store(1, std::memory_order_release);
   }
-  void arm(const shm::CaptureRequest& request) {
-    arm(request.reason, request.session_index, request.count);
-  }
   void disarm() { armed.store(0, std::memory_order_relaxed); }
 };
 

@@ -8,7 +8,8 @@
 // says who writes it and who reads it. "dp" is the data plane's main lcore
 // unless a worker is named.
 //
-// Layout version history: 1 = first release. Bump kLayoutVersion whenever a
+// Layout version history: 1 = first release; 2 = CaptureRequest names the
+// session by its key instead of the dp's slot index. Bump kLayoutVersion whenever a
 // struct below changes size or meaning; a peer with another version refuses
 // to attach.
 #pragma once
@@ -21,7 +22,7 @@
 namespace softwire::shm {
 
 inline constexpr uint64_t kMagic = 0x314d48534557534eull;  // "NSWESHM1" little-endian
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 
 // Ring sizes in records (powers of two).
 inline constexpr uint32_t kCommandRingRecords = 4096;  // cp -> dp
@@ -143,10 +144,11 @@ struct PrefixBinding {
 // Drop capture (metrics issue): copy the first `count` dropped packets that
 // match into the punt rings as PacketKind::kDropCapture.
 struct CaptureRequest {
-  uint8_t reason;  // drop reason index, or 0xff = any
-  uint8_t reserved[3];
-  uint32_t session_index;  // kNone = any; else only packets of this session
-  uint32_t count;          // 0 disarms
+  uint8_t reason;       // drop reason index, or 0xff = any
+  uint8_t one_session;  // 1: only packets of `session`; 0: any session
+  uint8_t reserved[2];
+  SessionKey session;  // the dp resolves it (kNotFound when it has no such session)
+  uint32_t count;      // 0 disarms
 };
 
 // ---------------------------------------------------------------------------

@@ -368,20 +368,42 @@ TEST_F(ControlTest, UnknownTypeIsUnsupported) {
 TEST_F(ControlTest, CaptureIsStoredForTheWorkers) {
   shm::Message m{};
   m.type = MessageType::kCapture;
-  m.body.capture = shm::CaptureRequest{static_cast<uint8_t>(DropReason::replay), {}, 3, 10};
+  // Any session.
+  m.body.capture = shm::CaptureRequest{static_cast<uint8_t>(DropReason::replay), 0, {}, {}, 10};
   EXPECT_EQ(call(m).status, Status::kOk);
   EXPECT_TRUE(state_->drop_capture.armed.load() != 0);
   EXPECT_EQ(state_->drop_capture.reason.load(), static_cast<uint8_t>(DropReason::replay));
-  EXPECT_EQ(state_->drop_capture.session_index.load(), 3u);
+  EXPECT_EQ(state_->drop_capture.session_index.load(), shm::kNone);
   EXPECT_EQ(state_->drop_capture.remaining.load(), 10u);
+  // One session, named by its key: the dp stores its slot.
+  m.body.capture.one_session = 1;
+  m.body.capture.session = shm::SessionKey{7, 9};
+  EXPECT_EQ(call(m).status, Status::kOk);
+  EXPECT_EQ(state_->drop_capture.session_index.load(), state_->find_session(7, 9));
   m.body.capture.count = 0;  // disarm
   EXPECT_EQ(call(m).status, Status::kOk);
   EXPECT_FALSE(state_->drop_capture.armed.load() != 0);
+  m.body.capture.count = 10;
   m.body.capture.reason = 200;
   EXPECT_EQ(text(call(m)).rfind("reason", 0), 0u);
   m.body.capture.reason = 0xff;
-  m.body.capture.session_index = state_->session_capacity;
-  EXPECT_EQ(text(call(m)).rfind("session_index", 0), 0u);
+  m.body.capture.session = shm::SessionKey{7, 999};
+  const shm::Message missing = call(m);
+  EXPECT_EQ(missing.status, Status::kNotFound);
+  EXPECT_EQ(text(missing).rfind("session: no session (7, 999)", 0), 0u) << text(missing);
+  m.body.capture.one_session = 2;
+  EXPECT_EQ(text(call(m)).rfind("one_session", 0), 0u);
+  EXPECT_FALSE(state_->drop_capture.armed.load() != 0) << "refusals leave it disarmed";
+}
+
+TEST_F(ControlTest, DeletingTheCapturedSessionEndsTheCapture) {
+  shm::Message m{};
+  m.type = MessageType::kCapture;
+  m.body.capture = shm::CaptureRequest{0xff, 1, {}, shm::SessionKey{7, 9}, 10};
+  ASSERT_EQ(call(m).status, Status::kOk);
+  ASSERT_TRUE(state_->drop_capture.armed.load() != 0);
+  ASSERT_TRUE(state_->delete_session(shm::SessionKey{7, 9}).ok());
+  EXPECT_FALSE(state_->drop_capture.armed.load() != 0);
 }
 
 // Commands stay queued while the reply ring is full; nothing is lost and the
