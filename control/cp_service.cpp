@@ -167,32 +167,6 @@ bool CpService::drain_punts() {
   return moved;
 }
 
-namespace {
-
-// The SA table alone, with the epoch protocol of shm::read_stats.
-bool read_sa_stats(const shm::Segment& segment, shm::StatsSnapshot& out) {
-  const shm::SegmentHeader& h = segment.header();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const uint64_t before = h.stats_epoch.load(std::memory_order_acquire);
-    if (before & 1) {
-      sched_yield();
-      continue;
-    }
-    out.sas.resize(h.stats.sa_capacity);  // written once at creation
-    std::memcpy(out.sas.data(), segment.sa_stats(), out.sas.size() * sizeof(shm::SaStats));
-    out.header.snapshots = h.stats.snapshots;
-    out.header.uptime_ns = h.stats.uptime_ns;
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if (h.stats_epoch.load(std::memory_order_relaxed) == before) {
-      out.generation = h.generation;
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 void CpService::read_stats_if_due(uint64_t now) {
   if (!link_->connected()) return;
   // Sequence numbers follow the data plane's 100 ms snapshots while the SA
@@ -202,7 +176,8 @@ void CpService::read_stats_if_due(uint64_t now) {
   if (controller_ && now >= next_seq_ns_ && sa_bytes <= kSaStatsBytesEveryPeriod) {
     next_seq_ns_ = now + options_.seq_period_ns;
     // A kept buffer: no allocation and no fresh pages ten times a second.
-    if (read_sa_stats(segment, sa_scratch_)) controller_->observe_stats(sa_scratch_);
+    if (shm::read_stats(segment, sa_scratch_, shm::StatsTables::kSas, 100))
+      controller_->observe_stats(sa_scratch_);
   }
   if (now < next_stats_ns_) return;
   next_stats_ns_ = now + options_.stats_period_ns;
@@ -532,7 +507,7 @@ void CpService::show_counters(const Request& r, bool drops_only, bool all) {
   std::optional<shm::StatsSnapshot> fresh;
   if (link_->connected()) {
     shm::StatsSnapshot s;
-    if (shm::read_stats(*link_->segment(), s, false)) fresh = std::move(s);
+    if (shm::read_stats(*link_->segment(), s, shm::StatsTables::kNone)) fresh = std::move(s);
   }
   JsonWriter w;
   std::ostringstream text;

@@ -205,7 +205,7 @@ void Segment::unlink() {
   if (!replaced()) shm_unlink(name_.c_str());
 }
 
-bool read_stats(const Segment& segment, StatsSnapshot& out, bool with_tables, int attempts) {
+bool read_stats(const Segment& segment, StatsSnapshot& out, StatsTables tables, int attempts) {
   const SegmentHeader& h = segment.header();
   for (int i = 0; i < attempts; ++i) {
     const uint64_t before = h.stats_epoch.load(std::memory_order_acquire);
@@ -214,13 +214,15 @@ bool read_stats(const Segment& segment, StatsSnapshot& out, bool with_tables, in
       continue;
     }
     std::memcpy(&out.header, &h.stats, sizeof(StatsHeader));
-    if (with_tables) {
+    if (tables != StatsTables::kNone) {
       const uint32_t sas = std::min<uint32_t>(out.header.sa_capacity, h.stats.sa_capacity);
+      out.sas.resize(sas);
+      std::memcpy(out.sas.data(), segment.sa_stats(), sas * sizeof(SaStats));
+    }
+    if (tables == StatsTables::kAll) {
       const uint32_t sessions =
           std::min<uint32_t>(out.header.session_capacity, h.stats.session_capacity);
-      out.sas.resize(sas);
       out.sessions.resize(sessions);
-      std::memcpy(out.sas.data(), segment.sa_stats(), sas * sizeof(SaStats));
       std::memcpy(out.sessions.data(), segment.session_stats(), sessions * sizeof(SessionStats));
     }
     std::atomic_thread_fence(std::memory_order_acquire);

@@ -86,10 +86,14 @@ struct StatsSnapshot {
   std::vector<SessionStats> sessions;  // session_capacity entries (in_use 0 = unused)
 };
 
-// Control plane: reads a consistent snapshot (epoch protocol). With
-// `with_tables` false, only the header. False when the writer changed it
-// during every one of `attempts` tries.
-bool read_stats(const Segment& segment, StatsSnapshot& out, bool with_tables = true,
+// Which tables read_stats() copies besides the header: none, the SA table
+// (small enough to follow sequence numbers ten times a second), or both.
+enum class StatsTables { kNone, kSas, kAll };
+
+// Control plane: reads a consistent snapshot (epoch protocol) of the header
+// and `tables`; the other tables of `out` are left as they were. False when
+// the writer changed it during every one of `attempts` tries.
+bool read_stats(const Segment& segment, StatsSnapshot& out, StatsTables tables = StatsTables::kAll,
                 int attempts = 1000);
 
 // Data plane: bracket every update of the stats area.
