@@ -112,12 +112,8 @@ class Parser {
     while (true) {
       skip_space();
       if (pos_ < text_.size() && text_[pos_] == '}' && !have_args) break;
-      if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
       std::string name;
-      if (!string(name)) return false;
-      skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
-      ++pos_;
+      if (!member_name(name)) return false;
       skip_space();
       if (name == "args") {
         if (pos_ >= text_.size() || text_[pos_] != '[') return fail("args: expected an array");
@@ -343,6 +339,15 @@ class Parser {
     }
     return fail("unterminated string");
   }
+  // An object member's `"name" :` (after skip_space()), up to the value.
+  bool member_name(std::string& name) {
+    if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
+    if (!string(name)) return false;
+    skip_space();
+    if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
+    ++pos_;
+    return true;
+  }
   bool array(JsonValue& out, int depth) {
     out.type = JsonValue::Type::kArray;
     out.array.reserve(16);  // requests hold a dozen arguments: no regrowth
@@ -378,12 +383,8 @@ class Parser {
     }
     while (true) {
       skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != '"') return fail("expected a key");
       std::string name;
-      if (!string(name)) return false;
-      skip_space();
-      if (pos_ >= text_.size() || text_[pos_] != ':') return fail("expected :");
-      ++pos_;
+      if (!member_name(name)) return false;
       out.object.push_back(JsonMember{std::move(name), JsonValue{}});
       if (!value(out.object.back().second, depth + 1)) return false;
       skip_space();
