@@ -17,11 +17,13 @@
 #include <vector>
 
 #include "control/ctl_args.h"
+#include "fuzz_sa_compare.h"
 #include "fuzz_support.h"
 #include "shm/records.h"
 
 using namespace softwire;
 using softwire::fuzz::check;
+using softwire::fuzz::check_same_sa;
 
 namespace {
 
@@ -62,18 +64,6 @@ void check_error(const std::string& error, const std::vector<std::string>& args,
 // the channel's fixed fields and inet_pton would stop at it).
 void check_no_nul(const std::vector<std::string>& args) {
   for (const std::string& a : args) check(a.find('\0') == std::string::npos);
-}
-
-void check_same_sa(const config::SaConfig& a, const config::SaConfig& b) {
-  check(a.spi == b.spi && a.direction == b.direction && a.proposal == b.proposal);
-  check(a.mode == b.mode && a.esn == b.esn && a.nat_t == b.nat_t);
-  check(a.replay_window == b.replay_window);
-  check(a.local_port == b.local_port && a.remote_port == b.remote_port);
-  check(a.local == b.local && a.remote == b.remote);
-  check(a.local_ts == b.local_ts && a.remote_ts == b.remote_ts);
-  check(a.life_bytes == b.life_bytes && a.life_packets == b.life_packets);
-  check(a.soft_life_bytes == b.soft_life_bytes && a.soft_life_packets == b.soft_life_packets);
-  check(a.key == b.key && a.salt == b.salt);
 }
 
 void fuzz_sa_add(const std::vector<std::string>& args) {
